@@ -1,0 +1,81 @@
+# pktscope build.  Everything generated goes to $(BUILD); nothing generated
+# is committed.  `make` builds the tool, `make test` runs the whole suite,
+# `make bench` the benchmarks.
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+	    -Iinclude -Isrc -I$(BUILD)
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lm
+
+BPF_CFLAGS := -O2 -g -Wall -target bpf -Iinclude -Ibpf -I$(ARCH_INC)
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c) $(wildcard bench/*.bpf.c) $(wildcard tests/unit/*.bpf.c)
+BPF_HDRS := $(wildcard bpf/lib/*.h) $(wildcard include/pktscope/*.h)
+SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
+
+LIB_SRCS := $(wildcard src/*.c)
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+CLI_SRCS := $(wildcard src/cli/*.c)
+CLI_OBJS := $(patsubst src/cli/%.c,$(BUILD)/obj/cli/%.o,$(CLI_SRCS))
+USR_HDRS := $(wildcard src/*.h) $(wildcard src/cli/*.h) $(wildcard include/pktscope/*.h)
+
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_LIB  := $(filter-out tests/tools/mk%.c,$(TOOL_SRCS))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(filter tests/tools/mk%.c,$(TOOL_SRCS)))
+
+.PHONY: all test bench clean tests
+all: $(BUILD)/pktscope
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/%.bpf.o: tests/unit/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: src/%.c $(USR_HDRS) $(SKELS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libpktscope.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/pktscope: $(CLI_OBJS) $(BUILD)/libpktscope.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Test programs: cmocka unit tests and the packet tools the shell tests use.
+$(BUILD)/tests/%: tests/unit/%.c $(TOOL_LIB) tests/tools/*.h $(BUILD)/libpktscope.a $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/tools -o $@ $< $(TOOL_LIB) $(BUILD)/libpktscope.a $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/%: tests/tools/%.c $(TOOL_LIB) tests/tools/*.h $(BUILD)/libpktscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/tools -o $@ $< $(TOOL_LIB) $(BUILD)/libpktscope.a $(LDLIBS)
+
+tests: $(BUILD)/pktscope $(TEST_BINS) $(TOOL_BINS)
+
+test: tests
+	tests/run.sh
+
+$(BUILD)/bench: bench/bench.c $(BUILD)/libpktscope.a $(SKELS) $(TOOL_LIB) tests/tools/*.h
+	$(CC) $(CFLAGS) -Itests/tools -o $@ $< $(TOOL_LIB) $(BUILD)/libpktscope.a $(LDLIBS)
+
+bench: $(BUILD)/bench
+	$(BUILD)/bench
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

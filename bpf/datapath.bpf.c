@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pktscope's datapath: the entry points of every hook.  Each one adapts its
+ * context and runs the same pipeline; nothing here depends on the hook but
+ * the slot its counters go to and the verdict that lets the packet go on.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "lib/ctx.bpf.h"
+#include "lib/parse.bpf.h"
+#include "lib/count.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline void ps_pipeline(const struct ps_ctx *c, __u32 slot)
+{
+	struct ps_pkt p = {};
+
+	ps_parse(c, &p);
+	ps_count(slot, &p);
+}
+
+SEC("xdp.frags")
+int ps_xdp(struct xdp_md *xdp)
+{
+	struct ps_ctx c;
+
+	ps_ctx_from_xdp(&c, xdp);
+	ps_pipeline(&c, PS_SLOT_XDP_INGRESS);
+	return XDP_PASS;
+}
+
+/* TC_ACT_UNSPEC is TCX_NEXT: the programs and filters after ours still run. */
+SEC("tc")
+int ps_tc_ingress(struct __sk_buff *skb)
+{
+	struct ps_ctx c;
+
+	ps_ctx_from_skb(&c, skb);
+	ps_pipeline(&c, PS_SLOT_TC_INGRESS);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int ps_tc_egress(struct __sk_buff *skb)
+{
+	struct ps_ctx c;
+
+	ps_ctx_from_skb(&c, skb);
+	ps_pipeline(&c, PS_SLOT_TC_EGRESS);
+	return TC_ACT_UNSPEC;
+}

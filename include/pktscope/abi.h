@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The kernel/user boundary of pktscope: every type and constant that both the
+ * BPF programs and user space read is declared here and only here.
+ *
+ * Included from BPF C (clang -target bpf) and from user space, so it uses
+ * only <linux/types.h> fixed-width types.
+ */
+#ifndef PKTSCOPE_ABI_H
+#define PKTSCOPE_ABI_H
+
+#include <linux/types.h>
+
+/*
+ * Counters.  X(ID, group, name, help)
+ *
+ * Counting rules (docs/COUNTERS.md explains them at length):
+ *  - every packet increments TOTAL and exactly one "outcome": OK, one
+ *    malformed reason, or one unparsed reason;
+ *  - a layer is classified by the field of the last *valid* header that names
+ *    it: the L2 class by the innermost EtherType once Ethernet and all VLAN
+ *    tags are present, the L4 class by the IP protocol once the IP header is
+ *    valid; flag, fragment, TTL and option counters only for valid headers;
+ *  - so ipv4+ipv6+arp+other = total - eth_short - vlan_short - vlan_too_deep.
+ */
+#define PS_COUNTERS(X)                                                             \
+	X(TOTAL, "all", "packets", "every packet seen")                             \
+	X(OK, "outcome", "ok", "parsed to the last known layer without error")       \
+	X(L2_IPV4, "l2", "ipv4", "EtherType IPv4 (0x0800)")                         \
+	X(L2_IPV6, "l2", "ipv6", "EtherType IPv6 (0x86dd)")                         \
+	X(L2_ARP, "l2", "arp", "EtherType ARP (0x0806)")                            \
+	X(L2_OTHER, "l2", "other", "any other EtherType or an 802.3 length field")  \
+	X(VLAN_8021Q, "l2", "vlan_8021q", "carries an 802.1Q tag (0x8100)")          \
+	X(VLAN_8021AD, "l2", "vlan_8021ad", "carries an 802.1ad tag (0x88a8, 0x9100)") \
+	X(L4_TCP, "l4", "tcp", "IP protocol 6")                                      \
+	X(L4_UDP, "l4", "udp", "IP protocol 17")                                     \
+	X(L4_ICMP, "l4", "icmp", "IPv4 with protocol 1")                             \
+	X(L4_ICMPV6, "l4", "icmpv6", "IPv6 with next header 58")                     \
+	X(L4_OTHER, "l4", "other", "any other IP protocol")                          \
+	X(L4_FRAGMENT, "l4", "fragment", "non-first fragment: no L4 header")         \
+	X(FRAG4_FIRST, "frag", "ipv4_first", "IPv4 fragment with offset 0")          \
+	X(FRAG4_LATER, "frag", "ipv4_nonfirst", "IPv4 fragment with offset > 0")     \
+	X(FRAG6_FIRST, "frag", "ipv6_first", "IPv6 fragment with offset 0, M set")   \
+	X(FRAG6_LATER, "frag", "ipv6_nonfirst", "IPv6 fragment with offset > 0")     \
+	X(TCP_SYN, "tcp_flags", "syn", "SYN without ACK")                           \
+	X(TCP_SYNACK, "tcp_flags", "synack", "SYN with ACK")                         \
+	X(TCP_FIN, "tcp_flags", "fin", "FIN set")                                    \
+	X(TCP_RST, "tcp_flags", "rst", "RST set")                                    \
+	X(TCP_NULL, "tcp_flags", "null", "no flag at all (null scan)")              \
+	X(TCP_SYNFIN, "tcp_flags", "synfin", "SYN and FIN together")                 \
+	X(TCP_XMAS, "tcp_flags", "xmas", "FIN, PSH and URG together (xmas scan)")   \
+	X(TTL_LOW, "ip", "ttl_low", "TTL or hop limit below --ttl-threshold")        \
+	X(IPV4_OPTIONS, "ip", "ipv4_options", "IPv4 header longer than 20 bytes")    \
+	X(IPV6_EXT, "ip", "ipv6_ext_headers", "IPv6 with extension headers")         \
+	X(BAD_ETH_SHORT, "malformed", "eth_short", "Ethernet header cut short")     \
+	X(BAD_VLAN_SHORT, "malformed", "vlan_short", "VLAN tag cut short")          \
+	X(BAD_VLAN_DEEP, "malformed", "vlan_too_deep", "more than two VLAN tags")   \
+	X(BAD_ARP_SHORT, "malformed", "arp_short", "ARP header or addresses cut short") \
+	X(BAD_IPV4_SHORT, "malformed", "ipv4_short", "IPv4 header cut short")       \
+	X(BAD_IPV4_VERSION, "malformed", "ipv4_bad_version", "EtherType IPv4, version not 4") \
+	X(BAD_IPV4_IHL, "malformed", "ipv4_bad_ihl", "IHL below 5")                 \
+	X(BAD_IPV4_OPTS, "malformed", "ipv4_options_short", "IHL beyond the packet: options cut short") \
+	X(BAD_IPV4_TOTLEN, "malformed", "ipv4_bad_total_length",                    \
+	  "total length below the header or beyond the packet")                      \
+	X(BAD_IPV6_SHORT, "malformed", "ipv6_short", "IPv6 header cut short")       \
+	X(BAD_IPV6_VERSION, "malformed", "ipv6_bad_version", "EtherType IPv6, version not 6") \
+	X(BAD_IPV6_PLEN, "malformed", "ipv6_bad_payload_length", "payload length beyond the packet") \
+	X(BAD_IPV6_EXT_SHORT, "malformed", "ipv6_ext_short", "extension header cut short") \
+	X(BAD_IPV6_EXT_MANY, "malformed", "ipv6_ext_too_many",                      \
+	  "extension-header chain longer than the parser walks")                     \
+	X(BAD_TCP_SHORT, "malformed", "tcp_short", "TCP header cut short")          \
+	X(BAD_TCP_DOFF, "malformed", "tcp_bad_doff", "TCP data offset below 5")     \
+	X(BAD_TCP_DOFF_BEYOND, "malformed", "tcp_doff_beyond", "TCP data offset beyond the packet") \
+	X(BAD_UDP_SHORT, "malformed", "udp_short", "UDP header cut short")          \
+	X(BAD_UDP_LEN, "malformed", "udp_bad_length", "UDP length below 8 or beyond the packet") \
+	X(BAD_ICMP_SHORT, "malformed", "icmp_short", "ICMP header cut short")       \
+	X(BAD_ICMPV6_SHORT, "malformed", "icmpv6_short", "ICMPv6 header cut short") \
+	X(NONLINEAR, "unparsed", "nonlinear",                                        \
+	  "headers lie beyond the data the hook can read (counted, not parsed)")
+
+enum ps_counter {
+#define PS_X_ENUM(id, group, name, help) PS_CTR_##id,
+	PS_COUNTERS(PS_X_ENUM)
+#undef PS_X_ENUM
+	PS_CTR_MAX,
+};
+
+/* Malformed and unparsed reasons are a contiguous range, so outcome checks
+ * are a range test. */
+#define PS_CTR_FIRST_BAD PS_CTR_BAD_ETH_SHORT
+#define PS_CTR_LAST_BAD PS_CTR_NONLINEAR
+
+/* Where a packet was seen: the index into the counters map. */
+enum ps_slot {
+	PS_SLOT_XDP_INGRESS = 0,
+	PS_SLOT_TC_INGRESS = 1,
+	PS_SLOT_TC_EGRESS = 2,
+	PS_SLOT_MAX,
+};
+
+struct ps_counter_val {
+	__u64 packets;
+	__u64 bytes; /* wire length: the whole frame, as tcpdump's "length" */
+};
+
+/* Value of the per-CPU counters map: one lookup per packet gets them all. */
+struct ps_counters {
+	struct ps_counter_val c[PS_CTR_MAX];
+};
+
+/* Load-time configuration, in .rodata: the verifier prunes what is off. */
+struct ps_config {
+	__u8 ttl_threshold; /* TTL/hop limit below this counts as TTL_LOW */
+	__u8 pad[7];
+};
+
+/* TCP flag bits as in byte 13 of the TCP header. */
+#define PS_TCP_FIN 0x01
+#define PS_TCP_SYN 0x02
+#define PS_TCP_RST 0x04
+#define PS_TCP_PSH 0x08
+#define PS_TCP_ACK 0x10
+#define PS_TCP_URG 0x20
+#define PS_TCP_ECE 0x40
+#define PS_TCP_CWR 0x80
+
+#define PS_VLAN_MAX_DEPTH 2
+#define PS_IPV6_MAX_EXT 8 /* extension headers walked before giving up */
+
+#endif /* PKTSCOPE_ABI_H */

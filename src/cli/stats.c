@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pktscope stats: attach the datapath to interfaces (or run it over a file)
+ * and print what crosses them, every interval and in total on exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli.h"
+#include "datapath.h"
+#include "iface.h"
+#include "log.h"
+#include "counters.h"
+#include "privs.h"
+#include "replay.h"
+#include "stats_report.h"
+
+#define MAX_IFACES 16
+
+struct stats_args {
+	const char *ifaces[MAX_IFACES];
+	int nifaces;
+	const char *file;
+	struct ps_datapath_opts dp;
+	bool xdp_mode_set;
+	double interval;
+	long count; /* intervals; 0 = until a signal */
+	bool json;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: pktscope stats [-i IFACE]... [OPTIONS]\n"
+"       pktscope stats -r FILE [--hook xdp|tc] [--json]\n"
+"\n"
+"Attaches pktscope's datapath to interfaces and prints, every interval, what\n"
+"crosses them: packets, bytes and rates by L2 type, VLAN, L4 protocol,\n"
+"fragments, TCP flag classes, low TTL, IP options and malformation reason,\n"
+"per hook and direction.  On exit (Ctrl-C, SIGTERM, -c) it detaches and prints\n"
+"the totals.  With -r it runs the same kernel program over a pcap or pcapng\n"
+"file and prints the totals.\n"
+"\n"
+"Options:\n"
+"  -i, --interface IFACE  interface to watch; repeat for several (default: the\n"
+"                         interface of the default route)\n"
+"  -r, --read FILE        count the packets of a pcap/pcapng file instead\n"
+"      --hook xdp|tc      xdp: XDP on ingress, TC on egress (default);\n"
+"                         tc: TC (clsact) on ingress and egress\n"
+"      --xdp-mode MODE    auto (default), native or generic\n"
+"      --interval SEC     seconds between reports (default 1, may be fractional)\n"
+"  -c, --count N          stop after N reports\n"
+"      --json             one JSON object per report, one per line\n"
+"      --ttl-threshold N  count IP packets whose TTL/hop limit is below N\n"
+"                         (0-255, default 2)\n"
+"  -v, --verbose          show libbpf's and the verifier's messages\n"
+"  -h, --help             this help\n"
+"\n"
+"Examples:\n"
+"  pktscope stats                          # default-route interface, every second\n"
+"  pktscope stats -i eth0 -i eth1 --hook tc --interval 5\n"
+"  pktscope stats -i eth0 --json -c 10 | jq .total.pps\n"
+"  pktscope stats -r trace.pcapng\n");
+}
+
+static int parse_args(int argc, char **argv, struct stats_args *a)
+{
+	enum { OPT_HOOK = 256, OPT_XDP_MODE, OPT_INTERVAL, OPT_JSON, OPT_TTL };
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "hook", required_argument, NULL, OPT_HOOK },
+		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "count", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "ttl-threshold", required_argument, NULL, OPT_TTL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	long v;
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	a->dp.hook = PS_HOOK_XDP;
+	a->dp.xdp_mode = PS_XDP_AUTO;
+	a->dp.ttl_threshold = 2;
+	a->interval = 1.0;
+
+	opterr = 0; /* our own one-line messages */
+	while ((opt = getopt_long(argc, argv, ":i:r:c:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			if (a->nifaces == MAX_IFACES) {
+				ps_err("at most %d interfaces at once", MAX_IFACES);
+				return -EINVAL;
+			}
+			a->ifaces[a->nifaces++] = optarg;
+			break;
+		case 'r':
+			a->file = optarg;
+			break;
+		case OPT_HOOK:
+			if (ps_hook_parse(optarg, &a->dp.hook)) {
+				ps_err("--hook takes xdp or tc, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_XDP_MODE:
+			if (ps_xdp_mode_parse(optarg, &a->dp.xdp_mode)) {
+				ps_err("--xdp-mode takes auto, native or generic, not '%s'", optarg);
+				return -EINVAL;
+			}
+			a->xdp_mode_set = true;
+			break;
+		case OPT_INTERVAL:
+			if (ps_parse_double(optarg, 86400, &a->interval) || a->interval < 0.01) {
+				ps_err("--interval takes seconds from 0.01 to 86400, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'c':
+			if (ps_parse_long(optarg, 1, 1L << 40, &a->count)) {
+				ps_err("-c takes a positive number of reports, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_TTL:
+			if (ps_parse_long(optarg, 0, 255, &v)) {
+				ps_err("--ttl-threshold takes 0 to 255, not '%s'", optarg);
+				return -EINVAL;
+			}
+			a->dp.ttl_threshold = v;
+			break;
+		case 'v':
+			ps_verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(PS_EXIT_OK);
+		case ':':
+			ps_err("%s needs a value: see `pktscope stats --help`", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			ps_err("unknown option '%s': see `pktscope stats --help`", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		ps_err("unexpected argument '%s': stats takes no filter expression yet",
+		       argv[optind]);
+		return -EINVAL;
+	}
+	if (a->xdp_mode_set && a->dp.hook != PS_HOOK_XDP) {
+		ps_err("--xdp-mode applies to --hook xdp only");
+		return -EINVAL;
+	}
+	if (a->file && a->nifaces) {
+		ps_err("-r reads a file and -i watches an interface: give one of them");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void timespec_add(struct timespec *t, double sec)
+{
+	long ns = (long)((sec - (long)sec) * 1e9);
+
+	t->tv_sec += (long)sec;
+	t->tv_nsec += ns;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Fills 'views' from the datapaths; with 'base', as the change since base. */
+static int snapshot(struct ps_datapath *dps, int n, struct ps_iface_view *views,
+		    struct ps_counters (*cur)[PS_SLOT_MAX], struct ps_counters (*base)[PS_SLOT_MAX])
+{
+	enum ps_slot slots[PS_SLOT_MAX];
+	int err;
+
+	for (int i = 0; i < n; i++) {
+		int ns = ps_hook_slots(dps[i].opts.hook, slots);
+
+		views[i].name = dps[i].ifname;
+		views[i].ifindex = dps[i].ifindex;
+		views[i].nhooks = ns;
+		for (int h = 0; h < ns; h++) {
+			enum ps_slot s = slots[h];
+			struct ps_hook_view *hv = &views[i].hooks[h];
+
+			err = ps_datapath_read(&dps[i], s, &cur[i][s]);
+			if (err) {
+				ps_err("cannot read the counters of %s: %s", dps[i].ifname,
+				       strerror(-err));
+				return err;
+			}
+			hv->hook = ps_slot_hook(s);
+			hv->direction = ps_slot_direction(s);
+			hv->mode = dps[i].att[s].mode;
+			if (base)
+				ps_counters_sub(&hv->c, &cur[i][s], &base[i][s]);
+			else
+				hv->c = cur[i][s];
+		}
+	}
+	return 0;
+}
+
+static void report(const struct stats_args *a, struct ps_stats_view *v)
+{
+	clock_gettime(CLOCK_REALTIME, &v->now);
+	if (a->json)
+		ps_stats_print_json(stdout, v);
+	else
+		ps_stats_print_text(stdout, v);
+}
+
+static int run_file(const struct stats_args *a)
+{
+	struct ps_replay_stats st;
+	struct ps_iface_view view = {};
+	struct ps_counters cur[1][PS_SLOT_MAX];
+	struct ps_stats_view v = { .summary = true, .nifaces = 1, .ifaces = &view };
+	struct timespec t0, t1;
+	struct ps_datapath dp;
+	int err;
+
+	err = ps_datapath_load(&dp, &a->dp, true);
+	if (err)
+		return err;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = ps_replay_file(&dp, a->file, &st);
+	if (err)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	snprintf(dp.ifname, sizeof(dp.ifname), "file");
+	err = snapshot(&dp, 1, &view, cur, NULL);
+	if (err)
+		goto out;
+	view.name = a->file;
+	view.nhooks = 1; /* the ingress program is the one that ran */
+	view.hooks[0].mode = "test-run";
+	v.seconds = elapsed(&t0, &t1);
+	v.extra = json_pack("{s:{s:I,s:I,s:I}}", "file", "packets_read",
+			    (json_int_t)st.packets_read, "snaplen_cut", (json_int_t)st.snaplen_cut,
+			    "not_run", (json_int_t)st.not_run);
+	report(a, &v);
+	json_decref(v.extra);
+	if (!a->json && (st.snaplen_cut || st.not_run))
+		fprintf(stdout, "%llu packets were cut by the capture's snap length (counted as "
+			"captured); %llu could not be run (see --verbose)\n",
+			(unsigned long long)st.snaplen_cut, (unsigned long long)st.not_run);
+out:
+	ps_datapath_close(&dp);
+	return err;
+}
+
+static void announce(const struct ps_datapath *dps, int n)
+{
+	char line[1024];
+	enum ps_slot slots[PS_SLOT_MAX];
+	size_t off = 0;
+
+	for (int i = 0; i < n; i++) {
+		int ns = ps_hook_slots(dps[i].opts.hook, slots);
+
+		off += snprintf(line + off, sizeof(line) - off, "%s%s [", i ? ", " : "",
+				dps[i].ifname);
+		for (int h = 0; h < ns && off < sizeof(line); h++)
+			off += snprintf(line + off, sizeof(line) - off, "%s%s/%s %s", h ? ", " : "",
+					ps_slot_hook(slots[h]), ps_slot_direction(slots[h]),
+					dps[i].att[slots[h]].mode);
+		if (off < sizeof(line))
+			off += snprintf(line + off, sizeof(line) - off, "]");
+		if (off >= sizeof(line))
+			break;
+	}
+	ps_err("watching %s; Ctrl-C stops", line);
+}
+
+static int run_live(struct stats_args *a)
+{
+	static char def[IF_NAMESIZE];
+	struct ps_datapath dps[MAX_IFACES];
+	struct ps_counters start[MAX_IFACES][PS_SLOT_MAX], last[MAX_IFACES][PS_SLOT_MAX],
+		cur[MAX_IFACES][PS_SLOT_MAX];
+	struct ps_iface_view views[MAX_IFACES];
+	struct ps_stats_view v = { .nifaces = 0, .ifaces = views };
+	struct timespec t0, tprev, tnow, next;
+	int n = 0, err = 0;
+	long reports = 0;
+
+	if (!a->nifaces) {
+		if (ps_iface_default(def)) {
+			ps_err("no default route to pick an interface from: give one with -i "
+			       "(see `ip link`)");
+			return -ENOENT;
+		}
+		ps_err("no -i given: using %s, the interface of the default route", def);
+		a->ifaces[a->nifaces++] = def;
+	}
+	for (int i = 0; i < a->nifaces; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(a->ifaces[i], a->ifaces[j])) {
+				ps_err("interface %s is given twice", a->ifaces[i]);
+				return -EINVAL;
+			}
+
+	for (n = 0; n < a->nifaces; n++) {
+		err = ps_datapath_load(&dps[n], &a->dp, false);
+		if (err)
+			goto out;
+		err = ps_datapath_attach(&dps[n], a->ifaces[n]);
+		if (err) {
+			n++; /* so that it is closed too */
+			goto out;
+		}
+	}
+	v.nifaces = n;
+
+	err = snapshot(dps, n, views, start, NULL);
+	if (err)
+		goto out;
+	memcpy(last, start, sizeof(last));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tprev = next = t0;
+	announce(dps, n);
+
+	while (!stop && (!a->count || reports < a->count)) {
+		timespec_add(&next, a->interval);
+		while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+			;
+		if (stop)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &tnow);
+		err = snapshot(dps, n, views, cur, last);
+		if (err)
+			goto out;
+		v.summary = false;
+		v.seconds = elapsed(&tprev, &tnow);
+		report(a, &v);
+		memcpy(last, cur, sizeof(last));
+		tprev = tnow;
+		reports++;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &tnow);
+	err = snapshot(dps, n, views, cur, start);
+	if (err)
+		goto out;
+	v.summary = true;
+	v.seconds = elapsed(&t0, &tnow);
+	report(a, &v);
+out:
+	for (int i = 0; i < n; i++)
+		ps_datapath_close(&dps[i]);
+	return err;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct stats_args a;
+	int err;
+
+	err = parse_args(argc, argv, &a);
+	if (err)
+		return ps_exit_code(err);
+	if (!ps_have_bpf_privs()) {
+		ps_err("stats needs root, or CAP_BPF and CAP_NET_ADMIN: run it with sudo");
+		return PS_EXIT_USAGE;
+	}
+
+	/* No SA_RESTART: a signal must end the sleep between reports. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+
+	err = a.file ? run_file(&a) : run_live(&a);
+	return ps_exit_code(err);
+}

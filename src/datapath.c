@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "datapath.h"
+#include "counters.h"
+#include "iface.h"
+#include "log.h"
+#include "datapath.skel.h"
+
+int ps_hook_slots(enum ps_hook hook, enum ps_slot slots[PS_SLOT_MAX])
+{
+	slots[0] = hook == PS_HOOK_XDP ? PS_SLOT_XDP_INGRESS : PS_SLOT_TC_INGRESS;
+	slots[1] = PS_SLOT_TC_EGRESS;
+	return 2;
+}
+
+const char *ps_slot_hook(enum ps_slot slot)
+{
+	return slot == PS_SLOT_XDP_INGRESS ? "xdp" : "tc";
+}
+
+const char *ps_slot_direction(enum ps_slot slot)
+{
+	return slot == PS_SLOT_TC_EGRESS ? "egress" : "ingress";
+}
+
+int ps_hook_parse(const char *s, enum ps_hook *hook)
+{
+	if (!strcmp(s, "xdp"))
+		*hook = PS_HOOK_XDP;
+	else if (!strcmp(s, "tc"))
+		*hook = PS_HOOK_TC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static struct bpf_program *slot_prog(const struct ps_datapath *dp, enum ps_slot slot)
+{
+	switch (slot) {
+	case PS_SLOT_XDP_INGRESS: return dp->skel->progs.ps_xdp;
+	case PS_SLOT_TC_INGRESS: return dp->skel->progs.ps_tc_ingress;
+	case PS_SLOT_TC_EGRESS: return dp->skel->progs.ps_tc_egress;
+	default: return NULL;
+	}
+}
+
+int ps_datapath_prog_fd(const struct ps_datapath *dp, enum ps_slot slot)
+{
+	struct bpf_program *prog = slot_prog(dp, slot);
+
+	return prog ? bpf_program__fd(prog) : -EINVAL;
+}
+
+int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts,
+		     bool for_replay)
+{
+	enum ps_slot slots[PS_SLOT_MAX];
+	int n, err, i;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->owner.fd = -1;
+	for (i = 0; i < PS_SLOT_MAX; i++)
+		ps_attachment_init(&dp->att[i]);
+	dp->opts = *opts;
+
+	dp->skel = datapath_bpf__open();
+	if (!dp->skel) {
+		err = -errno;
+		ps_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	dp->skel->rodata->ps_cfg.ttl_threshold = opts->ttl_threshold;
+
+	/* Load only what will run: the verifier's time and the kernel's
+	 * memory go to nothing else. */
+	bpf_program__set_autoload(dp->skel->progs.ps_xdp, false);
+	bpf_program__set_autoload(dp->skel->progs.ps_tc_ingress, false);
+	bpf_program__set_autoload(dp->skel->progs.ps_tc_egress, false);
+	n = ps_hook_slots(opts->hook, slots);
+	if (for_replay)
+		n = 1;
+	for (i = 0; i < n; i++)
+		bpf_program__set_autoload(slot_prog(dp, slots[i]), true);
+
+	err = datapath_bpf__load(dp->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			ps_err("not permitted to load BPF programs: run pktscope as root "
+			       "(CAP_BPF and CAP_NET_ADMIN)");
+		else
+			ps_err("the kernel refused pktscope's BPF programs (%s): rerun with "
+			       "--verbose to see the verifier log", strerror(-err));
+		datapath_bpf__destroy(dp->skel);
+		dp->skel = NULL;
+		return err;
+	}
+	return 0;
+}
+
+int ps_datapath_attach(struct ps_datapath *dp, const char *ifname)
+{
+	enum ps_slot slots[PS_SLOT_MAX];
+	char cmd[256] = "";
+	pid_t holder = 0;
+	int n, err, i, ifindex;
+
+	ifindex = ps_iface_index(ifname);
+	if (ifindex < 0) {
+		ps_err("no interface named '%s': list them with `ip link`", ifname);
+		return -ENODEV;
+	}
+	snprintf(dp->ifname, sizeof(dp->ifname), "%s", ifname);
+	dp->ifindex = ifindex;
+
+	err = ps_owner_claim(&dp->owner, ifindex, &holder, cmd, sizeof(cmd));
+	if (err == -EBUSY) {
+		ps_err("%s is already inspected by pktscope pid %d (%s): stop it first, or "
+		       "watch another interface", ifname, (int)holder, cmd[0] ? cmd : "?");
+		return err;
+	}
+	if (err) {
+		ps_err("cannot claim %s in " PS_RUN_DIR ": %s", ifname, strerror(-err));
+		return err;
+	}
+
+	n = ps_hook_slots(dp->opts.hook, slots);
+	for (i = 0; i < n; i++) {
+		enum ps_slot s = slots[i];
+		int fd = ps_datapath_prog_fd(dp, s);
+
+		if (s == PS_SLOT_XDP_INGRESS)
+			err = ps_attach_xdp(&dp->att[s], fd, ifindex, ifname, dp->opts.xdp_mode);
+		else
+			err = ps_attach_tc(&dp->att[s], fd, ifindex, ifname,
+					   s == PS_SLOT_TC_INGRESS);
+		if (err)
+			goto err_detach;
+	}
+	return 0;
+
+err_detach:
+	for (i = 0; i < PS_SLOT_MAX; i++)
+		ps_detach(&dp->att[i]);
+	ps_owner_release(&dp->owner);
+	return err;
+}
+
+void ps_datapath_close(struct ps_datapath *dp)
+{
+	for (int i = 0; i < PS_SLOT_MAX; i++)
+		ps_detach(&dp->att[i]);
+	ps_owner_release(&dp->owner);
+	datapath_bpf__destroy(dp->skel);
+	dp->skel = NULL;
+}
+
+int ps_datapath_read(const struct ps_datapath *dp, enum ps_slot slot, struct ps_counters *out)
+{
+	return ps_counters_read(bpf_map__fd(dp->skel->maps.ps_counters), slot, out);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * pktscope's datapath on one interface (or on a file): the loaded object, its
+ * attachments and the claim that makes this process its only owner.
+ *
+ * Each interface gets its own loaded object and so its own counters map:
+ * reporting interfaces apart needs no per-packet lookup of the interface.
+ */
+#ifndef PS_DATAPATH_H
+#define PS_DATAPATH_H
+
+#include <stdbool.h>
+#include <net/if.h>
+#include "pktscope/abi.h"
+#include "attach.h"
+#include "owner.h"
+
+enum ps_hook {
+	PS_HOOK_XDP, /* XDP on ingress, TC on egress */
+	PS_HOOK_TC,  /* TC on ingress and egress */
+};
+
+struct ps_datapath_opts {
+	enum ps_hook hook;
+	enum ps_xdp_mode xdp_mode;
+	__u8 ttl_threshold;
+};
+
+struct datapath_bpf;
+
+struct ps_datapath {
+	struct datapath_bpf *skel;
+	struct ps_datapath_opts opts;
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	struct ps_owner owner;
+	struct ps_attachment att[PS_SLOT_MAX];
+};
+
+/* The slots a hook choice fills, in display order (ingress first). */
+int ps_hook_slots(enum ps_hook hook, enum ps_slot slots[PS_SLOT_MAX]);
+const char *ps_slot_hook(enum ps_slot slot);      /* "xdp" or "tc" */
+const char *ps_slot_direction(enum ps_slot slot); /* "ingress" or "egress" */
+int ps_hook_parse(const char *s, enum ps_hook *hook);
+
+/* Opens and loads the programs 'opts' needs; for_replay loads only the
+ * ingress program, which BPF_PROG_TEST_RUN then drives.
+ * Returns 0 or -errno after one line saying what is wrong. */
+int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts,
+		     bool for_replay);
+
+/* Claims 'ifname' and attaches the loaded programs to it.  On failure
+ * nothing stays attached.  Returns 0 or -errno after one line. */
+int ps_datapath_attach(struct ps_datapath *dp, const char *ifname);
+
+/* Detaches, releases the claim and unloads; safe after ps_datapath_load()
+ * failed, and twice. */
+void ps_datapath_close(struct ps_datapath *dp);
+
+int ps_datapath_read(const struct ps_datapath *dp, enum ps_slot slot, struct ps_counters *out);
+/* The fd of the program that runs for 'slot'. */
+int ps_datapath_prog_fd(const struct ps_datapath *dp, enum ps_slot slot);
+
+#endif

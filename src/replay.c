@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+#include <pcap/pcap.h>
+#include "replay.h"
+#include "log.h"
+#include "testrun.h"
+
+int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_stats *st)
+{
+	enum ps_slot slots[PS_SLOT_MAX];
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int prog_fd, dlt, rc, err = 0;
+	pcap_t *pc;
+
+	memset(st, 0, sizeof(*st));
+	pc = pcap_open_offline(path, errbuf);
+	if (!pc) {
+		ps_err("cannot read %s: %s", path, errbuf);
+		return -EINVAL;
+	}
+	dlt = pcap_datalink(pc);
+	if (dlt != DLT_EN10MB) {
+		ps_err("%s holds %s frames; pktscope replays Ethernet captures (DLT_EN10MB), "
+		       "such as tcpdump -i IFACE writes", path,
+		       pcap_datalink_val_to_name(dlt) ?: "unknown");
+		err = -EINVAL;
+		goto out;
+	}
+
+	ps_hook_slots(dp->opts.hook, slots);
+	prog_fd = ps_datapath_prog_fd(dp, slots[0]);
+	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+		struct ps_run_result res;
+
+		st->packets_read++;
+		if (h->caplen < h->len)
+			st->snaplen_cut++;
+		if (slots[0] == PS_SLOT_XDP_INGRESS)
+			err = ps_run_xdp(prog_fd, data, h->caplen, NULL, 0, 1, &res);
+		else
+			err = ps_run_skb(prog_fd, data, h->caplen, NULL, 0, 1, &res);
+		if (err) {
+			ps_dbg("record %llu (%u bytes) not run: %s",
+			       (unsigned long long)st->packets_read, h->caplen, strerror(-err));
+			st->not_run++;
+			err = 0;
+		}
+	}
+	if (rc == PCAP_ERROR) {
+		ps_err("%s is damaged after %llu packets: %s", path,
+		       (unsigned long long)st->packets_read, pcap_geterr(pc));
+		err = -EINVAL;
+	}
+out:
+	pcap_close(pc);
+	return err;
+}
