@@ -68,8 +68,10 @@ static void report_xdp_taken(int ifindex, const char *ifname)
 	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
 		prog_name_by_id(q.prog_id, name, sizeof(name));
 		ps_err("%s already has XDP program '%s' (id %u, %s mode) attached: detach it "
-		       "(ip link set dev %s xdp off) if it is unused, or use --hook tc",
-		       ifname, name, q.prog_id, xdp_mode_name(q.attach_mode), ifname);
+		       "(ip link set dev %s %s off) if it is unused, or use --hook tc",
+		       ifname, name, q.prog_id, xdp_mode_name(q.attach_mode), ifname,
+		       q.attach_mode == XDP_ATTACHED_SKB ? "xdpgeneric" :
+		       q.attach_mode == XDP_ATTACHED_DRV ? "xdpdrv" : "xdp");
 		return;
 	}
 	ps_err("the XDP hook of %s is taken by another program: detach it, or use --hook tc",
@@ -90,6 +92,15 @@ int ps_attach_xdp(struct ps_attachment *a, int prog_fd, int ifindex, const char 
 		opts.flags = XDP_FLAGS_SKB_MODE;
 
 	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+	if (fd < 0 && mode == PS_XDP_AUTO && errno != EBUSY && errno != EEXIST &&
+	    errno != EPERM && errno != EACCES) {
+		/* A driver may have native XDP and still refuse it (virtio_net
+		 * while the host does GRO, a too large MTU): auto means any
+		 * mode that works. */
+		ps_dbg("native XDP on %s refused (%s): trying generic", ifname, strerror(errno));
+		opts.flags = XDP_FLAGS_SKB_MODE;
+		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+	}
 	if (fd < 0) {
 		err = -errno;
 		switch (err) {
