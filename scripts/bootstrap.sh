@@ -34,4 +34,8 @@ if ! mountpoint -q /sys/fs/bpf; then
 	mount -t bpf bpf /sys/fs/bpf
 fi
 
-make -s -j"$(nproc)" ${1:+$([ "$1" = test ] && echo tests)} all
+if [ "${1:-run}" = test ]; then
+	make -s -j"$(nproc)" tests
+else
+	make -s -j"$(nproc)" all
+fi
