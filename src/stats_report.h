@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What `pktscope stats` prints: per interface and hook, and in total, as a
- * text table or as one JSON object per line (field names are stable: see
- * docs/pktscope.8.md).
+ * text table or as one JSON object per line (field names are stable: README.md
+ * "JSON output" lists them).
  */
 #ifndef PS_STATS_REPORT_H
 #define PS_STATS_REPORT_H
