@@ -258,7 +258,7 @@ void pkt_ip6_frag(struct pkt *p, uint16_t offset, bool more)
 	put16(b + 2, (uint16_t)(offset << 3) | more);
 	put16(b + 6, 0xbeef); /* identification */
 	p->proto_off = off;
-	p->ip6_frag = 1;
+	p->ip6_frag = offset || more; /* an atomic fragment is whole */
 }
 
 void pkt_ipproto(struct pkt *p, uint8_t proto)
@@ -408,9 +408,10 @@ int pkt_finish(struct pkt *p, uint32_t min_len)
 	}
 	if (p->l4_off >= 0 && p->l4_proto == 17)
 		put16(p->data + p->l4_off + 4, end - p->l4_off);
-	/* A fragment's checksum covers the whole datagram, which a single
-	 * fragment does not have: leave it zero. */
-	if (p->l4_off >= 0 && !p->ip4_frag && !p->ip6_frag)
+	/* A first fragment's checksum would cover the whole datagram, which
+	 * one fragment does not have: the one over the part present is wrong
+	 * but, unlike 0, not illegal for UDP over IPv6. */
+	if (p->l4_off >= 0)
 		l4_csum(p, end);
 	if (p->len < min_len)
 		put(p, min_len - p->len);

@@ -63,8 +63,8 @@ struct pkt {
 	int ip_off;
 	int ip_ver;     /* 4, 6, or 0 before any IP header */
 	int ip_ttl;     /* TTL / hop limit of that header */
-	int ip4_frag;   /* IPv4 offset or MF set: no L4 checksum */
-	int ip6_frag;   /* IPv6 fragment header seen: likewise */
+	int ip4_frag;   /* IPv4 offset or MF set */
+	int ip6_frag;   /* IPv6 fragment header with offset or M set */
 	int l4_off;     /* -1 until an L4 header */
 	int l4_proto;
 	struct pkt_layout lay;

@@ -121,13 +121,13 @@ static void ipv4_cases(void)
 	add("ipv4_tcp_data", "PSH+ACK, timestamps, 200 bytes of data", OK4 | C(L4_TCP));
 
 	v4(64);
-	pkt_udp(P, 12345, 53);
+	pkt_udp(P, 40001, 40002);
 	pkt_payload(P, 30);
 	pkt_finish(P, 60);
 	add("ipv4_udp", "UDP, 30 bytes of data", OK4 | C(L4_UDP));
 
 	v4(64);
-	pkt_udp(P, 12345, 53);
+	pkt_udp(P, 40001, 40002);
 	pkt_payload(P, 2);
 	pkt_finish(P, 60);
 	add("ipv4_udp_padded", "44-byte frame padded to 60: padding is no UDP data",
@@ -135,7 +135,7 @@ static void ipv4_cases(void)
 
 	v4(64);
 	pkt_set16(P, P->ip_off + 6, 0x4000);
-	pkt_udp(P, 12345, 53);
+	pkt_udp(P, 40001, 40002);
 	pkt_payload(P, 10);
 	pkt_finish(P, 60);
 	add("ipv4_udp_df", "Don't Fragment is not a fragment", OK4 | C(L4_UDP));
@@ -218,10 +218,10 @@ static void ipv4_cases(void)
 	    OK4 | C(FRAG4_LATER) | C(L4_FRAGMENT));
 
 	v4(64);
-	pkt_ipproto(P, 47);
+	pkt_ipproto(P, 253);
 	pkt_payload(P, 24);
 	pkt_finish(P, 60);
-	add("ipv4_gre", "protocol 47: other", OK4 | C(L4_OTHER));
+	add("ipv4_proto253", "protocol 253 (experimental): other", OK4 | C(L4_OTHER));
 
 	v4(64);
 	pkt_ipproto(P, 58);
@@ -243,7 +243,7 @@ static void ipv6_cases(void)
 	add("ipv6_tcp_syn", "IPv6 TCP SYN", OK6 | C(L4_TCP) | C(TCP_SYN));
 
 	v6(64);
-	pkt_udp(P, 5353, 5353);
+	pkt_udp(P, 40001, 40002);
 	pkt_payload(P, 40);
 	pkt_finish(P, 60);
 	add("ipv6_udp", "IPv6 UDP", OK6 | C(L4_UDP));
@@ -256,7 +256,7 @@ static void ipv6_cases(void)
 
 	v6(255);
 	pkt_ipproto(P, 58);
-	pkt_bytes(P, "\x87\x00\x00\x00", 4);
+	pkt_bytes(P, "\xc8\x00\x00\x00", 4); /* type 200: private use */
 	pkt_finish(P, 60);
 	add("ipv6_icmpv6_min", "ICMPv6 with only its 4-byte header", OK6 | C(L4_ICMPV6));
 
@@ -285,7 +285,7 @@ static void ipv6_cases(void)
 
 	v6(64);
 	pkt_ip6_ext(P, 0, 8);
-	pkt_udp(P, 547, 546);
+	pkt_udp(P, 40001, 40002);
 	pkt_payload(P, 20);
 	pkt_finish(P, 0);
 	add("ipv6_hbh_udp", "hop-by-hop then UDP", OK6 | C(IPV6_EXT) | C(L4_UDP));
@@ -355,7 +355,7 @@ static void l2_cases(void)
 	pkt_eth(P);
 	pkt_vlan(P, 0x8100, 10);
 	pkt_ipv4(P, 64);
-	pkt_udp(P, 1234, 53);
+	pkt_udp(P, 40001, 40002);
 	pkt_payload(P, 20);
 	pkt_finish(P, 64);
 	add("vlan_q_ipv4_udp", "802.1Q, IPv4 UDP", OK4 | C(VLAN_8021Q) | C(L4_UDP));
@@ -374,7 +374,7 @@ static void l2_cases(void)
 	pkt_eth(P);
 	pkt_vlan(P, 0x9100, 7);
 	pkt_ipv6(P, 64);
-	pkt_udp(P, 1234, 53);
+	pkt_udp(P, 40001, 40002);
 	pkt_finish(P, 64);
 	add("vlan_9100_ipv6_udp", "pre-standard QinQ TPID 0x9100, IPv6 UDP",
 	    OK6 | C(VLAN_8021AD) | C(L4_UDP));
@@ -399,10 +399,10 @@ static void l2_cases(void)
 	pkt_init(P);
 	pkt_eth(P);
 	pkt_vlan(P, 0x8100, 10);
-	pkt_ethertype(P, 0x88cc);
+	pkt_ethertype(P, 0x88b5);
 	pkt_payload(P, 30);
 	pkt_finish(P, 64);
-	add("vlan_q_lldp", "802.1Q, LLDP: other", C(OK) | C(L2_OTHER) | C(VLAN_8021Q));
+	add("vlan_q_other", "802.1Q, EtherType 0x88b5: other", C(OK) | C(L2_OTHER) | C(VLAN_8021Q));
 
 	pkt_init(P);
 	pkt_eth(P);
@@ -418,10 +418,10 @@ static void l2_cases(void)
 
 	pkt_init(P);
 	pkt_eth(P);
-	pkt_ethertype(P, 0x88cc);
+	pkt_ethertype(P, 0x88b5);
 	pkt_payload(P, 30);
 	pkt_finish(P, 60);
-	add("ether_lldp", "EtherType 0x88cc: other", C(OK) | C(L2_OTHER));
+	add("ether_other", "EtherType 0x88b5 (local experimental): other", C(OK) | C(L2_OTHER));
 
 	pkt_init(P);
 	pkt_eth(P);
@@ -880,13 +880,13 @@ void pkt_random(struct pkt *p, uint64_t *seed)
 	switch (kind) {
 	case 0:
 	case 2:
-		pkt_tcp(p, 1024 + rnd(seed) % 60000, (r >> 16) % 2 ? 443 : 80,
+		pkt_tcp(p, 50000 + rnd(seed) % 10000, (r >> 16) % 2 ? 443 : 80,
 			flags[rnd(seed) % sizeof(flags)]);
 		break;
 	case 1:
 	case 3:
 	case 6:
-		pkt_udp(p, 1024 + rnd(seed) % 60000, 53);
+		pkt_udp(p, 50000 + rnd(seed) % 10000, 40000 + (r >> 16) % 1000);
 		break;
 	case 4:
 		pkt_icmp(p, 8, 0);

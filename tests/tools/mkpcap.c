@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * mkpcap: writes the crafted packets of pkt_cases.c, or a seeded mix of
+ * valid traffic, to a capture file, so that tests can feed the very same
+ * packets to pktscope and to other tools (tshark, tcpdump).
+ *
+ * pcap goes through libpcap's pcap_dump.  libpcap 1.10 cannot write pcapng,
+ * so --pcapng writes the three block types it needs (section header,
+ * interface description, enhanced packet) by hand.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pcap/pcap.h>
+#include "pkt.h"
+
+/* Fixed timestamps, one millisecond apart, so that files are reproducible. */
+#define TS_START 1700000000u
+
+struct writer {
+	pcap_t *pcap;
+	pcap_dumper_t *dumper;
+	FILE *ng;
+	unsigned long n;
+};
+
+static int ng_block(FILE *f, uint32_t type, const void *body, uint32_t len,
+		    const void *data, uint32_t data_len)
+{
+	static const uint8_t zero[4];
+	uint32_t pad = (4 - data_len % 4) % 4;
+	uint32_t total = 12 + len + data_len + pad;
+
+	if (fwrite(&type, 4, 1, f) != 1 || fwrite(&total, 4, 1, f) != 1 ||
+	    (len && fwrite(body, len, 1, f) != 1) ||
+	    (data_len && fwrite(data, data_len, 1, f) != 1) ||
+	    (pad && fwrite(zero, pad, 1, f) != 1) || fwrite(&total, 4, 1, f) != 1)
+		return -EIO;
+	return 0;
+}
+
+static int writer_open(struct writer *w, const char *path, bool pcapng)
+{
+	memset(w, 0, sizeof(*w));
+	if (pcapng) {
+		/* Host byte order: the byte-order magic tells readers which. */
+		struct { uint32_t magic; uint16_t major, minor; int64_t section_len; } shb = {
+			0x1a2b3c4d, 1, 0, -1,
+		};
+		struct { uint16_t linktype, reserved; uint32_t snaplen; } idb = { 1, 0, 65535 };
+
+		w->ng = fopen(path, "wb");
+		if (!w->ng)
+			return -errno;
+		if (ng_block(w->ng, 0x0a0d0d0a, &shb, sizeof(shb), NULL, 0) ||
+		    ng_block(w->ng, 1, &idb, sizeof(idb), NULL, 0))
+			return -EIO;
+		return 0;
+	}
+	w->pcap = pcap_open_dead(DLT_EN10MB, 65535);
+	if (!w->pcap)
+		return -ENOMEM;
+	w->dumper = pcap_dump_open(w->pcap, path);
+	if (!w->dumper) {
+		fprintf(stderr, "mkpcap: %s\n", pcap_geterr(w->pcap));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int writer_put(struct writer *w, const uint8_t *data, uint32_t len)
+{
+	uint32_t usec = (w->n % 1000) * 1000, sec = TS_START + w->n / 1000;
+
+	w->n++;
+	if (w->ng) {
+		uint64_t ts = (uint64_t)sec * 1000000 + usec; /* default resolution: us */
+		struct { uint32_t ifid, ts_hi, ts_lo, caplen, len; } epb = {
+			0, ts >> 32, (uint32_t)ts, len, len,
+		};
+
+		return ng_block(w->ng, 6, &epb, sizeof(epb), data, len);
+	}
+	struct pcap_pkthdr h = { .ts = { .tv_sec = sec, .tv_usec = usec }, .caplen = len, .len = len };
+
+	pcap_dump((u_char *)w->dumper, &h, data);
+	return 0;
+}
+
+static int writer_close(struct writer *w)
+{
+	int err = 0;
+
+	if (w->ng && fclose(w->ng))
+		err = -errno;
+	if (w->dumper) {
+		if (pcap_dump_flush(w->dumper))
+			err = -EIO;
+		pcap_dump_close(w->dumper);
+	}
+	if (w->pcap)
+		pcap_close(w->pcap);
+	return err;
+}
+
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+
+		if (l == n && !strncmp(p, name, n))
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: mkpcap [OPTIONS] FILE\n"
+		"Writes pktscope's crafted test packets, or a seeded mix of valid traffic,\n"
+		"to FILE as pcap (or pcapng).\n\n"
+		"  --valid          only the crafted packets that parse without error\n"
+		"  --only N1,N2     only the crafted packets with these names\n"
+		"  --mix COUNT      COUNT random-ish valid packets instead of the table\n"
+		"  --seed SEED      seed for --mix (default 1): same seed, same file\n"
+		"  --pcapng         write pcapng instead of pcap\n"
+		"  --list           print the crafted packets' names and exit\n\n"
+		"Examples:\n"
+		"  mkpcap --valid crafted.pcap\n"
+		"  mkpcap --mix 5000 --seed 7 mix.pcap\n"
+		"  mkpcap --only ipv4_tcp_syn,arp_request --pcapng two.pcapng\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "valid", no_argument, NULL, 'v' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "mix", required_argument, NULL, 'm' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "pcapng", no_argument, NULL, 'n' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *only = NULL, *path;
+	unsigned long mix = 0;
+	uint64_t seed = 1;
+	bool valid = false, pcapng = false, list = false;
+	const struct pkt_case *cases;
+	struct writer w;
+	size_t ncases;
+	char *end;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v': valid = true; break;
+		case 'o': only = optarg; break;
+		case 'n': pcapng = true; break;
+		case 'l': list = true; break;
+		case 'm':
+			mix = strtoul(optarg, &end, 0);
+			if (*end || !*optarg) {
+				fprintf(stderr, "mkpcap: --mix wants a packet count, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 's':
+			seed = strtoull(optarg, &end, 0);
+			if (*end || !*optarg) {
+				fprintf(stderr, "mkpcap: --seed wants a number, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	cases = pkt_cases(&ncases);
+	if (!cases) {
+		fprintf(stderr, "mkpcap: out of memory\n");
+		return 1;
+	}
+	if (list) {
+		for (size_t i = 0; i < ncases; i++)
+			printf("%-28s %s%s%u bytes: %s\n", cases[i].name,
+			       cases[i].flags & PKT_F_VALID ? "valid, " : "malformed, ",
+			       cases[i].flags & PKT_F_XDP_ONLY ? "xdp only, " : "",
+			       cases[i].len, cases[i].what);
+		return 0;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "mkpcap: give one output file (try --help)\n");
+		return 2;
+	}
+	path = argv[optind];
+	if (mix && (valid || only)) {
+		fprintf(stderr, "mkpcap: --mix writes generated packets: it takes no --valid or --only\n");
+		return 2;
+	}
+	if (only) {
+		/* A misspelt name would silently write fewer packets. */
+		for (const char *p = only; *p;) {
+			const char *e = strchr(p, ',');
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s", e ? (int)(e - p) : (int)strlen(p), p);
+			if (!pkt_case_by_name(name)) {
+				fprintf(stderr, "mkpcap: no crafted packet '%s' (see --list)\n", name);
+				return 2;
+			}
+			if (!e)
+				break;
+			p = e + 1;
+		}
+	}
+
+	err = writer_open(&w, path, pcapng);
+	if (err) {
+		fprintf(stderr, "mkpcap: cannot write %s: %s\n", path, strerror(-err));
+		writer_close(&w);
+		return 1;
+	}
+	if (mix) {
+		struct pkt *p = malloc(sizeof(*p));
+
+		if (!p) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for (unsigned long i = 0; i < mix && !err; i++) {
+			pkt_random(p, &seed);
+			err = writer_put(&w, p->data, p->len);
+		}
+		free(p);
+	} else {
+		for (size_t i = 0; i < ncases && !err; i++) {
+			if (valid && !(cases[i].flags & PKT_F_VALID))
+				continue;
+			if (only && !in_list(only, cases[i].name))
+				continue;
+			err = writer_put(&w, cases[i].data, cases[i].len);
+		}
+	}
+out:
+	c = writer_close(&w);
+	err = err ?: c;
+	if (err) {
+		fprintf(stderr, "mkpcap: writing %s: %s\n", path, strerror(-err));
+		return 1;
+	}
+	printf("wrote %lu packets to %s\n", w.n, path);
+	return 0;
+}
