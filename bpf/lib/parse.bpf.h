@@ -375,6 +375,13 @@ static __always_inline void ps_parse(const struct ps_ctx *c, struct ps_pkt *p)
 	__be16 proto;
 	bool ok;
 
+	/*
+	 * Keep the summary in memory.  Fully inlined, clang would otherwise
+	 * split it into scalars and, at every early exit, store each field's
+	 * current value for the join before counting: three times the code,
+	 * and a third more time per packet (see docs/BENCHMARKS.md).
+	 */
+	asm volatile("" : : "r"(p) : "memory");
 	p->len = c->len;
 	p->result = PS_CTR_OK;
 
