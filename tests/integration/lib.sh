@@ -250,7 +250,7 @@ bg_wait() { # name [seconds]
 		RC[$name]=hung
 		return 1
 	fi
-	wait "$pid"
+	wait "$pid" 2>/dev/null
 	RC[$name]=$?
 	return 0
 }
@@ -259,8 +259,10 @@ bg_stop() { # name [signal]: signal, bounded wait, SIGKILL if it hangs
 	local name=$1 sig=${2:-INT} pid=${PID[$1]}
 	_is_child "$pid" && kill -s "$sig" "$pid" 2>/dev/null
 	if ! bg_wait "$name"; then
-		kill -s KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		{
+			kill -s KILL "$pid"
+			wait "$pid"
+		} 2>/dev/null
 		RC[$name]=hung
 		return 1
 	fi
@@ -293,6 +295,14 @@ ps_start() { # name, ns, stats arguments...
 }
 
 ps_stop() { bg_stop "$1" "${2:-INT}"; }
+
+# SIGKILL and reap; bash's "Killed" job notice goes nowhere.
+kill9() { # name
+	{
+		kill -s KILL "${PID[$1]}"
+		bg_wait "$1"
+	} 2>/dev/null
+}
 
 ps_summary() { # name: the summary object(s) on its stdout, one per line
 	jq -c 'select(type == "object" and .type == "summary")' "$TMPD/$1.out" 2>/dev/null
@@ -365,8 +375,10 @@ _cleanup() {
 		[ ${#left[@]} -eq 0 ] && break
 		sleep 0.1
 	done
-	for pid in "${left[@]}"; do kill -s KILL "$pid" 2>/dev/null; done
-	wait 2>/dev/null
+	{
+		for pid in "${left[@]}"; do kill -s KILL "$pid"; done
+		wait
+	} 2>/dev/null
 	for i in "${!_CLEANUP_CMDS[@]}"; do eval "${_CLEANUP_CMDS[$i]}" >/dev/null 2>&1; done
 	if [ ${#_WATCH[@]} -gt 0 ]; then
 		left=()
