@@ -16,11 +16,9 @@ struct ps_run_result {
 };
 
 /*
- * Runs an XDP program over 'len' bytes at 'pkt'.  The kernel refuses test
- * frames shorter than an Ethernet header, so a shorter frame is preceded by
- * XDP metadata: the program still sees exactly 'len' bytes of packet.
- * 'out' (may be NULL) receives the frame as the program left it.
- * Returns 0 or -errno.
+ * Runs an XDP program over 'len' bytes at 'pkt'; 'out' (may be NULL)
+ * receives the frame as the program left it.  Frames shorter than an
+ * Ethernet header are refused by the kernel: -EINVAL.  Returns 0 or -errno.
  */
 int ps_run_xdp(int prog_fd, const void *pkt, __u32 len, void *out, __u32 out_cap,
 	       __u32 repeat, struct ps_run_result *res);

@@ -13,8 +13,13 @@
 struct ps_ctx {
 	void *data;
 	void *data_end;
-	__u32 len; /* wire length of the frame: what is counted as bytes */
+	__u32 len;        /* length of the frame as the program sees it */
+	__u32 wire_len;   /* length on the wire: what is counted as bytes */
+	__be16 vlan_proto; /* TPID of a tag the kernel took out of the frame
+			    * into skb metadata (VLAN offload), else 0 */
 };
+
+#define PS_VLAN_HLEN 4
 
 /* How much of an skb the parser wants in linear memory: two VLAN tags, an
  * IPv6 header with a few extension headers and a TCP header fit. */
@@ -27,6 +32,8 @@ static __always_inline void ps_ctx_from_xdp(struct ps_ctx *c, struct xdp_md *xdp
 	/* Counts multi-buffer frames whole (the program is loaded xdp.frags,
 	 * so jumbo frames and large replayed packets are accepted). */
 	c->len = bpf_xdp_get_buff_len(xdp);
+	c->wire_len = c->len;
+	c->vlan_proto = 0;
 }
 
 static __always_inline void ps_ctx_from_skb(struct ps_ctx *c, struct __sk_buff *skb)
@@ -40,6 +47,15 @@ static __always_inline void ps_ctx_from_skb(struct ps_ctx *c, struct __sk_buff *
 	c->data = (void *)(long)skb->data;
 	c->data_end = (void *)(long)skb->data_end;
 	c->len = skb->len;
+	c->wire_len = skb->len;
+	c->vlan_proto = 0;
+	/* The stack strips the outer VLAN tag of a received frame before TC
+	 * ingress, and a device with VLAN offload gets outgoing tags as
+	 * metadata: count the tag and its bytes as tcpdump shows them. */
+	if (skb->vlan_present) {
+		c->vlan_proto = (__be16)skb->vlan_proto;
+		c->wire_len += PS_VLAN_HLEN;
+	}
 }
 
 #endif /* PS_CTX_BPF_H */

@@ -104,7 +104,7 @@ static __always_inline __be16 ps_parse_l2(const struct ps_ctx *c, struct ps_pkt 
 {
 	struct ethhdr *eth;
 	__be16 proto;
-	__u8 q = 0, ad = 0;
+	__u8 q = 0, ad = 0, depth;
 	int i;
 
 	eth = ps_hdr(c, p, 0, sizeof(*eth), c->len, PS_CTR_BAD_ETH_SHORT);
@@ -113,6 +113,14 @@ static __always_inline __be16 ps_parse_l2(const struct ps_ctx *c, struct ps_pkt 
 	proto = eth->h_proto;
 	*off = sizeof(*eth);
 
+	/* The outer tag the kernel moved into skb metadata was the first tag
+	 * on the wire, and it takes one of the two tags the parser walks. */
+	depth = c->vlan_proto ? 1 : 0;
+	if (c->vlan_proto == bpf_htons(ETH_P_8021Q))
+		q++;
+	else if (c->vlan_proto)
+		ad++;
+
 #pragma unroll
 	for (i = 0; i < PS_VLAN_MAX_DEPTH; i++) {
 		struct vlan_tag {
@@ -120,8 +128,9 @@ static __always_inline __be16 ps_parse_l2(const struct ps_ctx *c, struct ps_pkt 
 			__be16 proto;
 		} *tag;
 
-		if (!ps_is_vlan(proto))
+		if (!ps_is_vlan(proto) || depth == PS_VLAN_MAX_DEPTH)
 			break;
+		depth++;
 		if (proto == bpf_htons(ETH_P_8021Q))
 			q++;
 		else
@@ -382,7 +391,7 @@ static __always_inline void ps_parse(const struct ps_ctx *c, struct ps_pkt *p)
 	 * and a third more time per packet (see docs/BENCHMARKS.md).
 	 */
 	asm volatile("" : : "r"(p) : "memory");
-	p->len = c->len;
+	p->len = c->wire_len;
 	p->result = PS_CTR_OK;
 
 	proto = ps_parse_l2(c, p, &off);

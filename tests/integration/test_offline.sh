@@ -25,22 +25,26 @@ done
 
 # pktscope counter -> tshark display filter.  Defragmentation is off below,
 # so a non-first fragment is dissected as data, as pktscope counts it.
+# pktscope counts ICMP under IPv4 and ICMPv6 under IPv6 only (the crafted
+# table has each protocol number under the other IP version too).
 # (-z io,stat splits on commas: the filters must not contain one.)
+# tshark dissects an 0x88a8 tag with its 802.1ad dissector, which hands an
+# inner 0x8100 tag to "vlan" without a vlan.etype naming it.
 declare -A FILTERS=(
 	[l2.ipv4]='eth.type == 0x0800 || vlan.etype == 0x0800'
 	[l2.ipv6]='eth.type == 0x86dd || vlan.etype == 0x86dd'
 	[l2.arp]='arp'
-	[l2.vlan_8021q]='eth.type == 0x8100 || vlan.etype == 0x8100'
+	[l2.vlan_8021q]='eth.type == 0x8100 || vlan.etype == 0x8100 || (ieee8021ad && vlan)'
 	[l2.vlan_8021ad]='eth.type == 0x88a8 || eth.type == 0x9100'
 	[l4.tcp]='tcp'
 	[l4.udp]='udp'
-	[l4.icmp]='icmp'
-	[l4.icmpv6]='icmpv6'
-	[l4.fragment]='ip.frag_offset > 0 || ipv6.fragment.offset > 0'
+	[l4.icmp]='icmp && ip.proto == 1'
+	[l4.icmpv6]='icmpv6 && ipv6 && !ip'
+	[l4.fragment]='ip.frag_offset > 0 || ipv6.fraghdr.offset > 0'
 	[frag.ipv4_first]='ip.flags.mf == 1 && ip.frag_offset == 0'
 	[frag.ipv4_nonfirst]='ip.frag_offset > 0'
-	[frag.ipv6_first]='ipv6.fragment.more == 1 && ipv6.fragment.offset == 0'
-	[frag.ipv6_nonfirst]='ipv6.fragment.offset > 0'
+	[frag.ipv6_first]='ipv6.fraghdr.more == 1 && ipv6.fraghdr.offset == 0'
+	[frag.ipv6_nonfirst]='ipv6.fraghdr.offset > 0'
 	[tcp_flags.syn]='tcp.flags.syn == 1 && tcp.flags.ack == 0'
 	[tcp_flags.synack]='tcp.flags.syn == 1 && tcp.flags.ack == 1'
 	[tcp_flags.fin]='tcp.flags.fin == 1'
@@ -50,7 +54,7 @@ declare -A FILTERS=(
 	[tcp_flags.xmas]='tcp.flags.fin == 1 && tcp.flags.push == 1 && tcp.flags.urg == 1'
 	[ip.ttl_low]='ip.ttl < 2 || ipv6.hlim < 2'
 	[ip.ipv4_options]='ip.hdr_len > 20'
-	[ip.ipv6_ext_headers]='ipv6.nxt in {0 43 44 51 60 135 139 140}'
+	[ip.ipv6_ext_headers]='ipv6.nxt == 0 || ipv6.nxt == 43 || ipv6.nxt == 44 || ipv6.nxt == 51 || ipv6.nxt == 60 || ipv6.nxt == 135 || ipv6.nxt == 139 || ipv6.nxt == 140'
 )
 
 # Prints "frames bytes" for each filter, in order, from one tshark pass.
