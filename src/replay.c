@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <pcap/pcap.h>
 #include "replay.h"
@@ -13,10 +14,11 @@ int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_st
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int prog_fd, dlt, rc, err = 0;
+	bool tsprec_nano;
 	pcap_t *pc;
 
 	memset(st, 0, sizeof(*st));
-	pc = pcap_open_offline(path, errbuf);
+	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pc) {
 		ps_err("cannot read %s: %s", path, errbuf);
 		return -EINVAL;
@@ -30,11 +32,17 @@ int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_st
 		goto out;
 	}
 
+	tsprec_nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
 	ps_hook_slots(dp->opts.hook, slots);
 	prog_fd = ps_datapath_prog_fd(dp, slots[0]);
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		struct ps_run_result res;
 
+		double ts = h->ts.tv_sec + h->ts.tv_usec / (tsprec_nano ? 1e9 : 1e6);
+
+		if (!st->packets_read)
+			st->first_ts = ts;
+		st->last_ts = ts;
 		st->packets_read++;
 		if (h->caplen < h->len)
 			st->snaplen_cut++;

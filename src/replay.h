@@ -12,6 +12,8 @@ struct ps_replay_stats {
 			     * run and counted with the bytes captured */
 	__u64 not_run;      /* records the kernel refused to run (reason in
 			     * --verbose); never silently absent from totals */
+	double first_ts;    /* capture timestamps of the first and last */
+	double last_ts;     /* records, in seconds */
 };
 
 /*

@@ -168,7 +168,8 @@ void ps_stats_print_text(FILE *f, const struct ps_stats_view *v)
 	localtime_r(&v->now.tv_sec, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	if (v->summary)
-		fprintf(f, "== totals over %.2f s\n", v->seconds);
+		fprintf(f, "== totals over %.3f s%s\n", v->seconds,
+			v->nifaces && !v->ifaces[0].ifindex ? " of capture time" : "");
 	for (int i = 0; i < v->nifaces; i++) {
 		const struct ps_iface_view *iv = &v->ifaces[i];
 		int n = iv->nhooks;
