@@ -147,13 +147,44 @@ static bool tc_filter_is_ours(__u32 prog_id)
 	return !strncmp(name, "ps_tc_", 6);
 }
 
+/*
+ * Removes the legacy filter a pktscope that died left at our handle and
+ * priority.  The caller holds the interface's ownership claim, so a pktscope
+ * filter found there cannot belong to a live pktscope.  Returns 0 when the
+ * slot is free (or was freed), -EBUSY when another program's filter sits at
+ * our handle and priority, or -errno.
+ */
+static int remove_dead_legacy(int ifindex, const char *ifname, bool ingress)
+{
+	const char *dir = ingress ? "ingress" : "egress";
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = PS_TC_HANDLE, .priority = PS_TC_PRIO);
+	LIBBPF_OPTS(bpf_tc_opts, del, .handle = PS_TC_HANDLE, .priority = PS_TC_PRIO);
+	int err;
+
+	/* No clsact qdisc, or no filter at our handle: nothing to remove. */
+	if (bpf_tc_query(&hook, &q))
+		return 0;
+	if (!tc_filter_is_ours(q.prog_id))
+		return -EBUSY;
+	err = bpf_tc_detach(&hook, &del);
+	if (err) {
+		ps_err("cannot remove the TC %s filter a dead pktscope left on %s: %s", dir,
+		       ifname, strerror(-err));
+		return err;
+	}
+	ps_err("removed the TC %s filter that a pktscope which did not exit cleanly left on %s",
+	       dir, ifname);
+	return 0;
+}
+
 static int attach_tc_legacy(struct ps_attachment *a, int prog_fd, int ifindex,
 			    const char *ifname, bool ingress)
 {
 	const char *dir = ingress ? "ingress" : "egress";
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, q, .handle = PS_TC_HANDLE, .priority = PS_TC_PRIO);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE, .priority = PS_TC_PRIO,
 		    .prog_fd = prog_fd);
 	int err;
@@ -165,25 +196,13 @@ static int attach_tc_legacy(struct ps_attachment *a, int prog_fd, int ifindex,
 		ps_err("cannot create the clsact qdisc on %s: %s", ifname, strerror(-err));
 		return err;
 	}
-	if (!bpf_tc_query(&hook, &q)) {
-		/* The caller holds the interface's ownership claim, so a
-		 * pktscope filter found here belongs to one that died. */
-		if (!tc_filter_is_ours(q.prog_id)) {
-			ps_err("the TC %s filter at handle 0x%x priority 0x%x on %s belongs to "
-			       "another program: remove it (tc filter show dev %s %s)", dir,
-			       PS_TC_HANDLE, PS_TC_PRIO, ifname, ifname, dir);
-			return -EBUSY;
-		}
-		LIBBPF_OPTS(bpf_tc_opts, del, .handle = PS_TC_HANDLE, .priority = PS_TC_PRIO);
-		err = bpf_tc_detach(&hook, &del);
-		if (err) {
-			ps_err("cannot remove the TC filter a dead pktscope left on %s %s: %s",
-			       ifname, dir, strerror(-err));
-			return err;
-		}
-		ps_err("removed the TC %s filter that a pktscope which did not exit cleanly "
-		       "left on %s", dir, ifname);
-	}
+	err = remove_dead_legacy(ifindex, ifname, ingress);
+	if (err == -EBUSY)
+		ps_err("the TC %s filter at handle 0x%x priority 0x%x on %s belongs to another "
+		       "program: remove it (tc filter show dev %s %s)", dir, PS_TC_HANDLE,
+		       PS_TC_PRIO, ifname, ifname, dir);
+	if (err)
+		return err;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
 		ps_err("cannot attach to TC %s of %s: %s", dir, ifname, strerror(-err));
@@ -209,6 +228,13 @@ int ps_attach_tc(struct ps_attachment *a, int prog_fd, int ifindex, const char *
 
 	/* libbpf 1.1 has no tcx API, but its bpf_link_create() passes the
 	 * attach type through; the kernel has had tcx since 6.6. */
+	/* A dead pktscope of a kernel or run without tcx may have left a
+	 * legacy filter: it would count every packet a second time. A foreign
+	 * filter at our handle does not stand in a tcx link's way. */
+	err = remove_dead_legacy(ifindex, ifname, ingress);
+	if (err && err != -EBUSY)
+		return err;
+
 	fd = bpf_link_create(prog_fd, ifindex, ingress ? BPF_TCX_INGRESS : BPF_TCX_EGRESS, NULL);
 	if (fd >= 0) {
 		a->link_fd = fd;

@@ -119,11 +119,12 @@ int ps_datapath_attach(struct ps_datapath *dp, const char *ifname)
 	err = ps_owner_claim(&dp->owner, ifindex, &holder, cmd, sizeof(cmd));
 	if (err == -EBUSY) {
 		ps_err("%s is already inspected by pktscope pid %d (%s): stop it first, or "
-		       "watch another interface", ifname, (int)holder, cmd[0] ? cmd : "?");
+		       "watch another interface", ifname, (int)holder,
+		       cmd[0] ? cmd : "command line unknown");
 		return err;
 	}
 	if (err) {
-		ps_err("cannot claim %s in " PS_RUN_DIR ": %s", ifname, strerror(-err));
+		ps_err("cannot claim %s for this pktscope: %s", ifname, strerror(-err));
 		return err;
 	}
 

@@ -2,21 +2,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "owner.h"
 
-static int netns_id(unsigned long *ino)
+static socklen_t claim_addr(struct sockaddr_un *sun, int ifindex)
 {
-	struct stat st;
+	int n;
 
-	if (stat("/proc/self/ns/net", &st))
-		return -errno;
-	*ino = st.st_ino;
-	return 0;
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	/* sun_path[0] = '\0': the abstract namespace. */
+	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "pktscope/ifindex/%d", ifindex);
+	return offsetof(struct sockaddr_un, sun_path) + 1 + n;
 }
 
 static void read_cmdline(pid_t pid, char *cmd, size_t len)
@@ -42,55 +42,60 @@ static void read_cmdline(pid_t pid, char *cmd, size_t len)
 			cmd[i] = ' ';
 }
 
+/* Asks the holder's socket who it is. */
+static pid_t holder_pid(const struct sockaddr_un *sun, socklen_t len)
+{
+	struct ucred cred = {};
+	socklen_t clen = sizeof(cred);
+	pid_t pid = 0;
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (!connect(fd, (const struct sockaddr *)sun, len) &&
+	    !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
+		pid = cred.pid;
+	close(fd);
+	return pid;
+}
+
 int ps_owner_claim(struct ps_owner *o, int ifindex, pid_t *holder, char *cmd, size_t cmd_len)
 {
-	unsigned long ns = 0;
-	char buf[32];
-	int err, fd = -1;
-	ssize_t n;
+	struct sockaddr_un sun;
+	socklen_t len = claim_addr(&sun, ifindex);
+	int fd, err;
 
 	o->fd = -1;
 	o->ifindex = ifindex;
-	err = netns_id(&ns);
-	if (err)
-		return err;
-	if (mkdir(PS_RUN_DIR, 0755) && errno != EEXIST)
-		return -errno;
-	snprintf(o->path, sizeof(o->path), PS_RUN_DIR "/netns-%lu-if-%d.lock", ns, ifindex);
-	fd = open(o->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
+	if (bind(fd, (struct sockaddr *)&sun, len)) {
 		err = -errno;
-		if (err == -EWOULDBLOCK) {
-			n = pread(fd, buf, sizeof(buf) - 1, 0);
-			buf[n > 0 ? n : 0] = '\0';
-			*holder = (pid_t)strtol(buf, NULL, 10);
+		close(fd);
+		if (err != -EADDRINUSE)
+			return err;
+		*holder = holder_pid(&sun, len);
+		if (*holder)
 			read_cmdline(*holder, cmd, cmd_len);
-			err = -EBUSY;
-		}
-		goto err_close;
+		return -EBUSY;
 	}
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n) {
+	/* Listening lets a refused claimant connect and read SO_PEERCRED;
+	 * nobody ever accepts, the backlog holds the few who ask. */
+	if (listen(fd, 4)) {
 		err = -errno;
-		goto err_close;
+		close(fd);
+		return err;
 	}
 	o->fd = fd;
 	return 0;
-
-err_close:
-	close(fd);
-	return err;
 }
 
 void ps_owner_release(struct ps_owner *o)
 {
 	if (o->fd < 0)
 		return;
-	/* The file stays: unlinking a lock file lets a claimant that opened it
-	 * just before lock an orphan inode while a third one locks a new file,
-	 * and two owners would result. */
 	close(o->fd);
 	o->fd = -1;
 }
