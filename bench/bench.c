@@ -83,7 +83,7 @@ static int time_run(int fd, const struct pkt_case *c, __u32 repeat, double *ns)
 	double t0 = now_ns();
 	int err;
 
-	err = ps_run_xdp(fd, c->data, c->len, NULL, 0, repeat, &res);
+	err = ps_run(fd, c->data, c->len, NULL, 0, repeat, &res);
 	if (err)
 		return err;
 	*ns = (now_ns() - t0) / repeat;

@@ -46,10 +46,7 @@ int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_st
 		st->packets_read++;
 		if (h->caplen < h->len)
 			st->snaplen_cut++;
-		if (slots[0] == PS_SLOT_XDP_INGRESS)
-			err = ps_run_xdp(prog_fd, data, h->caplen, NULL, 0, 1, &res);
-		else
-			err = ps_run_skb(prog_fd, data, h->caplen, NULL, 0, 1, &res);
+		err = ps_run(prog_fd, data, h->caplen, NULL, 0, 1, &res);
 		if (err) {
 			ps_dbg("record %llu (%u bytes) not run: %s",
 			       (unsigned long long)st->packets_read, h->caplen, strerror(-err));

@@ -5,35 +5,9 @@
 #include <bpf/bpf.h>
 #include "testrun.h"
 
-int ps_run_xdp(int prog_fd, const void *pkt, __u32 len, void *out, __u32 out_cap,
-	       __u32 repeat, struct ps_run_result *res)
+int ps_run(int prog_fd, const void *pkt, __u32 len, void *out, __u32 out_cap,
+	   __u32 repeat, struct ps_run_result *res)
 {
-	int err;
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = pkt,
-		.data_size_in = len,
-		.data_out = out,
-		.data_size_out = out_cap,
-		.repeat = repeat,
-	);
-
-	/* The kernel refuses test frames shorter than an Ethernet header,
-	 * even behind XDP metadata; say so rather than let it guess. */
-	if (len < ETH_HLEN)
-		return -EINVAL;
-	err = bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
-	if (!err && res) {
-		res->retval = opts.retval;
-		res->duration = opts.duration;
-		res->out_len = opts.data_size_out;
-	}
-	return err;
-}
-
-int ps_run_skb(int prog_fd, const void *pkt, __u32 len, void *out, __u32 out_cap,
-	       __u32 repeat, struct ps_run_result *res)
-{
-	int err;
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = pkt,
 		.data_size_in = len,
@@ -44,11 +18,12 @@ int ps_run_skb(int prog_fd, const void *pkt, __u32 len, void *out, __u32 out_cap
 
 	if (len < ETH_HLEN)
 		return -EINVAL;
-	err = bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
-	if (!err && res) {
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	if (res) {
 		res->retval = opts.retval;
 		res->duration = opts.duration;
 		res->out_len = opts.data_size_out;
 	}
-	return err;
+	return 0;
 }

@@ -16,19 +16,13 @@ struct ps_run_result {
 };
 
 /*
- * Runs an XDP program over 'len' bytes at 'pkt'; 'out' (may be NULL)
- * receives the frame as the program left it.  Frames shorter than an
- * Ethernet header are refused by the kernel: -EINVAL.  Returns 0 or -errno.
+ * Runs an XDP or TC program over 'len' bytes at 'pkt', 'repeat' times;
+ * 'out' (may be NULL) receives the frame as the program left it.  XDP frames
+ * longer than a page go to fragments (the datapath is loaded xdp.frags).
+ * Frames shorter than an Ethernet header are refused by the kernel, even
+ * behind XDP metadata: -EINVAL.  Returns 0 or -errno.
  */
-int ps_run_xdp(int prog_fd, const void *pkt, __u32 len, void *out, __u32 out_cap,
-	       __u32 repeat, struct ps_run_result *res);
-
-/* The same for a TC (sched_cls) program; 'len' must be at least 14. */
-int ps_run_skb(int prog_fd, const void *pkt, __u32 len, void *out, __u32 out_cap,
-	       __u32 repeat, struct ps_run_result *res);
-
-/* Largest frame the kernel takes in one test run (XDP spills the rest to
- * fragments, so this bounds only TC runs). */
-#define PS_RUN_MAX_FRAME 65535
+int ps_run(int prog_fd, const void *pkt, __u32 len, void *out, __u32 out_cap,
+	   __u32 repeat, struct ps_run_result *res);
 
 #endif

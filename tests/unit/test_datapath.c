@@ -171,8 +171,7 @@ static bool run_expect(const struct dp *dp, const struct hook *h, const char *na
 	err = ps_counters_read(dp->map_fd, h->slot, &before);
 	if (err)
 		fail_msg("%s: reading counters: %s", what, strerror(-err));
-	err = h->xdp ? ps_run_xdp(h->prog_fd, data, len, out, sizeof(out), 1, &res)
-		     : ps_run_skb(h->prog_fd, data, len, out, sizeof(out), 1, &res);
+	err = ps_run(h->prog_fd, data, len, out, sizeof(out), 1, &res);
 	refused = err == -EINVAL && kernel_may_refuse(h, data, len);
 	if (err && !refused)
 		fail_msg("%s: test run failed: %s", what, strerror(-err));
