@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * pktscope's datapath: the entry points of every hook.  Each one adapts its
- * context and runs the same pipeline; nothing here depends on the hook but
- * the slot its counters go to and the verdict that lets the packet go on.
+ * context and runs the same pipeline (parse, count, then filter and emit
+ * when events are on); nothing here depends on the hook but the slot its
+ * counters go to and the verdict that lets the packet go on.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -10,15 +11,23 @@
 #include "lib/ctx.bpf.h"
 #include "lib/parse.bpf.h"
 #include "lib/count.bpf.h"
+#include "lib/event.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline void ps_pipeline(const struct ps_ctx *c, __u32 slot)
+static __always_inline void ps_pipeline(void *ctx, bool is_xdp, const struct ps_ctx *c,
+					__u32 slot)
 {
 	struct ps_pkt p = {};
 
 	ps_parse(c, &p);
 	ps_count(slot, &p);
+	if (!ps_cfg.events)
+		return;
+	if (ps_cfg.filter)
+		ps_to_filter(ctx, is_xdp, &p, slot);
+	else
+		ps_emit(ctx, is_xdp, c, &p, slot);
 }
 
 SEC("xdp.frags")
@@ -27,7 +36,7 @@ int ps_xdp(struct xdp_md *xdp)
 	struct ps_ctx c;
 
 	ps_ctx_from_xdp(&c, xdp);
-	ps_pipeline(&c, PS_SLOT_XDP_INGRESS);
+	ps_pipeline(xdp, true, &c, PS_SLOT_XDP_INGRESS);
 	return XDP_PASS;
 }
 
@@ -38,7 +47,7 @@ int ps_tc_ingress(struct __sk_buff *skb)
 	struct ps_ctx c;
 
 	ps_ctx_from_skb(&c, skb);
-	ps_pipeline(&c, PS_SLOT_TC_INGRESS);
+	ps_pipeline(skb, false, &c, PS_SLOT_TC_INGRESS);
 	return TC_ACT_UNSPEC;
 }
 
@@ -48,6 +57,37 @@ int ps_tc_egress(struct __sk_buff *skb)
 	struct ps_ctx c;
 
 	ps_ctx_from_skb(&c, skb);
-	ps_pipeline(&c, PS_SLOT_TC_EGRESS);
+	ps_pipeline(skb, false, &c, PS_SLOT_TC_EGRESS);
+	return TC_ACT_UNSPEC;
+}
+
+/* Tail-call targets of the filter program: the packet was kept. */
+static __always_inline void ps_emit_stashed(void *ctx, bool is_xdp, const struct ps_ctx *c)
+{
+	struct ps_stash *st;
+	__u32 zero = 0;
+
+	st = bpf_map_lookup_elem(&ps_stash, &zero);
+	if (st)
+		ps_emit(ctx, is_xdp, c, &st->p, st->slot);
+}
+
+SEC("xdp.frags")
+int ps_xdp_emit(struct xdp_md *xdp)
+{
+	struct ps_ctx c;
+
+	ps_ctx_from_xdp(&c, xdp);
+	ps_emit_stashed(xdp, true, &c);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int ps_tc_emit(struct __sk_buff *skb)
+{
+	struct ps_ctx c;
+
+	ps_ctx_from_skb(&c, skb);
+	ps_emit_stashed(skb, false, &c);
 	return TC_ACT_UNSPEC;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -55,6 +56,60 @@ int ps_datapath_prog_fd(const struct ps_datapath *dp, enum ps_slot slot)
 	return prog ? bpf_program__fd(prog) : -EINVAL;
 }
 
+static __u32 round_pow2(__u32 v)
+{
+	__u32 p = 4096;
+
+	while (p < v && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+/* Sizes the event maps: a stats-only run keeps them at their minimum. */
+static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o)
+{
+	struct ps_config *cfg = &dp->skel->rodata->ps_cfg;
+	int ncpu = libbpf_num_possible_cpus(), err;
+
+	if (!o->events)
+		return 0;
+	if (ncpu < 0)
+		return ncpu;
+	cfg->events = 1;
+	cfg->filter = o->filter;
+	cfg->sample = o->sample;
+	cfg->snaplen = o->snaplen;
+	err = bpf_map__set_max_entries(dp->skel->maps.ps_events,
+				       round_pow2(o->ring_bytes ? o->ring_bytes : 8u << 20));
+	if (!err)
+		err = bpf_map__set_max_entries(dp->skel->maps.ps_scratch, ncpu);
+	if (err)
+		ps_err("cannot size the event maps: %s", strerror(-err));
+	return err;
+}
+
+/* Puts the emit programs where the filter's tail call looks for them. */
+static int install_emit(struct ps_datapath *dp)
+{
+	struct bpf_program *progs[] = { dp->skel->progs.ps_xdp_emit, dp->skel->progs.ps_tc_emit };
+	struct bpf_map *arrays[] = { dp->skel->maps.ps_xdp_progs, dp->skel->maps.ps_tc_progs };
+	__u32 key = PS_PROG_EMIT;
+
+	for (int i = 0; i < 2; i++) {
+		int fd = bpf_program__fd(progs[i]);
+
+		if (fd < 0)
+			continue; /* not loaded: not needed */
+		if (bpf_map_update_elem(bpf_map__fd(arrays[i]), &key, &fd, BPF_ANY)) {
+			int err = -errno;
+
+			ps_err("cannot install the emit program: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts,
 		     bool for_replay)
 {
@@ -74,31 +129,50 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		return err;
 	}
 	dp->skel->rodata->ps_cfg.ttl_threshold = opts->ttl_threshold;
+	err = setup_events(dp, opts);
+	if (err)
+		goto err_destroy;
 
 	/* Load only what will run: the verifier's time and the kernel's
 	 * memory go to nothing else. */
 	bpf_program__set_autoload(dp->skel->progs.ps_xdp, false);
 	bpf_program__set_autoload(dp->skel->progs.ps_tc_ingress, false);
 	bpf_program__set_autoload(dp->skel->progs.ps_tc_egress, false);
+	bpf_program__set_autoload(dp->skel->progs.ps_xdp_emit, false);
+	bpf_program__set_autoload(dp->skel->progs.ps_tc_emit, false);
 	n = ps_hook_slots(opts->hook, slots);
 	if (for_replay)
 		n = 1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		bpf_program__set_autoload(slot_prog(dp, slots[i]), true);
+		/* The filter tail-calls the emit program of its type. */
+		if (opts->filter)
+			bpf_program__set_autoload(slots[i] == PS_SLOT_XDP_INGRESS ?
+						  dp->skel->progs.ps_xdp_emit :
+						  dp->skel->progs.ps_tc_emit, true);
+	}
 
 	err = datapath_bpf__load(dp->skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
+		/* EACCES is how the verifier refuses a program; only EPERM
+		 * means missing privilege. */
+		if (err == -EPERM)
 			ps_err("not permitted to load BPF programs: run pktscope as root "
 			       "(CAP_BPF and CAP_NET_ADMIN)");
 		else
 			ps_err("the kernel refused pktscope's BPF programs (%s): rerun with "
 			       "--verbose to see the verifier log", strerror(-err));
-		datapath_bpf__destroy(dp->skel);
-		dp->skel = NULL;
-		return err;
+		goto err_destroy;
 	}
+	err = install_emit(dp);
+	if (err)
+		goto err_destroy;
 	return 0;
+
+err_destroy:
+	datapath_bpf__destroy(dp->skel);
+	dp->skel = NULL;
+	return err;
 }
 
 int ps_datapath_attach(struct ps_datapath *dp, const char *ifname)
@@ -162,4 +236,39 @@ void ps_datapath_close(struct ps_datapath *dp)
 int ps_datapath_read(const struct ps_datapath *dp, enum ps_slot slot, struct ps_counters *out)
 {
 	return ps_counters_read(bpf_map__fd(dp->skel->maps.ps_counters), slot, out);
+}
+
+int ps_datapath_read_events(const struct ps_datapath *dp, struct ps_ev_counters *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct ps_ev_counters *percpu;
+	__u32 zero = 0;
+
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ps_ev_counters), &zero, percpu)) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	for (int cpu = 0; cpu < ncpu; cpu++)
+		for (int i = 0; i < PS_EV_MAX; i++)
+			out->c[i] += percpu[cpu].c[i];
+out:
+	free(percpu);
+	return err;
+}
+
+int ps_datapath_ring_fd(const struct ps_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.ps_events);
+}
+
+int ps_datapath_progs_fd(const struct ps_datapath *dp, enum ps_slot slot)
+{
+	return bpf_map__fd(slot == PS_SLOT_XDP_INGRESS ? dp->skel->maps.ps_xdp_progs :
+							  dp->skel->maps.ps_tc_progs);
 }

@@ -24,6 +24,12 @@ struct ps_datapath_opts {
 	enum ps_hook hook;
 	enum ps_xdp_mode xdp_mode;
 	__u8 ttl_threshold;
+	/* The event stage (watch, capture); all zero for stats. */
+	bool events;
+	bool filter;        /* a filter program will be installed */
+	__u32 sample;       /* keep 1 event in N */
+	__u32 snaplen;      /* frame bytes per event, 0 for none */
+	__u32 ring_bytes;   /* ring buffer size; rounded up to a power of 2 */
 };
 
 struct datapath_bpf;
@@ -58,6 +64,11 @@ int ps_datapath_attach(struct ps_datapath *dp, const char *ifname);
 void ps_datapath_close(struct ps_datapath *dp);
 
 int ps_datapath_read(const struct ps_datapath *dp, enum ps_slot slot, struct ps_counters *out);
+/* Sums the event-stage counters over all CPUs. */
+int ps_datapath_read_events(const struct ps_datapath *dp, struct ps_ev_counters *out);
+/* The ring buffer's fd, and the program array tail calls of 'slot' use. */
+int ps_datapath_ring_fd(const struct ps_datapath *dp);
+int ps_datapath_progs_fd(const struct ps_datapath *dp, enum ps_slot slot);
 /* The fd of the program that runs for 'slot'. */
 int ps_datapath_prog_fd(const struct ps_datapath *dp, enum ps_slot slot);
 

@@ -8,6 +8,7 @@
 #define PS_COUNT_BPF_H
 
 #include "pktscope/abi.h"
+#include "config.bpf.h"
 #include "parse.bpf.h"
 
 struct {
@@ -16,10 +17,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ps_counters);
 } ps_counters SEC(".maps");
-
-const volatile struct ps_config ps_cfg = {
-	.ttl_threshold = 2,
-};
 
 static __always_inline void ps_inc(struct ps_counters *ctrs, __u32 idx, __u32 len)
 {

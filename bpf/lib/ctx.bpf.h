@@ -17,6 +17,8 @@ struct ps_ctx {
 	__u32 wire_len;   /* length on the wire: what is counted as bytes */
 	__be16 vlan_proto; /* TPID of a tag the kernel took out of the frame
 			    * into skb metadata (VLAN offload), else 0 */
+	__u16 vlan_tci;    /* and its TCI */
+	__u32 ifindex;
 };
 
 #define PS_VLAN_HLEN 4
@@ -34,6 +36,8 @@ static __always_inline void ps_ctx_from_xdp(struct ps_ctx *c, struct xdp_md *xdp
 	c->len = bpf_xdp_get_buff_len(xdp);
 	c->wire_len = c->len;
 	c->vlan_proto = 0;
+	c->vlan_tci = 0;
+	c->ifindex = xdp->ingress_ifindex;
 }
 
 static __always_inline void ps_ctx_from_skb(struct ps_ctx *c, struct __sk_buff *skb)
@@ -49,11 +53,14 @@ static __always_inline void ps_ctx_from_skb(struct ps_ctx *c, struct __sk_buff *
 	c->len = skb->len;
 	c->wire_len = skb->len;
 	c->vlan_proto = 0;
+	c->vlan_tci = 0;
+	c->ifindex = skb->ifindex;
 	/* The stack strips the outer VLAN tag of a received frame before TC
 	 * ingress, and a device with VLAN offload gets outgoing tags as
 	 * metadata: count the tag and its bytes as tcpdump shows them. */
 	if (skb->vlan_present) {
 		c->vlan_proto = (__be16)skb->vlan_proto;
+		c->vlan_tci = skb->vlan_tci;
 		c->wire_len += PS_VLAN_HLEN;
 	}
 }

@@ -66,6 +66,8 @@ struct ps_pkt {
 	__u8 ttl;
 	__u8 frag;       /* enum ps_frag */
 	__u8 ip_opts;    /* IPv4 options / IPv6 extension headers present */
+	__be16 eth_proto; /* innermost EtherType, once L2 parsed */
+	__u8 l4_hlen;    /* TCP/UDP header length: payload starts after it */
 	__u8 tcp_flags;  /* byte 13 of the TCP header, when valid */
 	__u8 tcp_valid;
 };
@@ -148,6 +150,7 @@ static __always_inline __be16 ps_parse_l2(const struct ps_ctx *c, struct ps_pkt 
 
 	p->vlan_q = q;
 	p->vlan_ad = ad;
+	p->eth_proto = proto;
 	if (proto == bpf_htons(ETH_P_IP))
 		p->l2_ctr = PS_CTR_L2_IPV4;
 	else if (proto == bpf_htons(ETH_P_IPV6))
@@ -335,6 +338,7 @@ static __always_inline void ps_parse_l4(const struct ps_ctx *c, struct ps_pkt *p
 		}
 		p->sport = th->source;
 		p->dport = th->dest;
+		p->l4_hlen = doff;
 		p->tcp_flags = ((__u8 *)th)[13];
 		p->tcp_valid = 1;
 	} else if (proto == IPPROTO_UDP) {
@@ -352,6 +356,7 @@ static __always_inline void ps_parse_l4(const struct ps_ctx *c, struct ps_pkt *p
 			p->result = PS_CTR_BAD_UDP_LEN;
 			return;
 		}
+		p->l4_hlen = sizeof(*uh);
 		p->sport = uh->source;
 		p->dport = uh->dest;
 	} else if (proto == IPPROTO_ICMP && p->ip_ver == 4) {

@@ -111,7 +111,80 @@ struct ps_counters {
 /* Load-time configuration, in .rodata: the verifier prunes what is off. */
 struct ps_config {
 	__u8 ttl_threshold; /* TTL/hop limit below this counts as TTL_LOW */
-	__u8 pad[7];
+	__u8 events;        /* emit events (watch, capture) */
+	__u8 filter;        /* run the filter program before emitting */
+	__u8 pad;
+	__u32 sample;       /* keep 1 event in 'sample'; 0 or 1 keep all */
+	__u32 snaplen;      /* frame bytes per event; 0: none (watch) */
+	__u32 pad2;
+};
+
+/* Largest snap length: the per-CPU scratch buffer an event is built in. */
+#define PS_SNAPLEN_MAX 65535
+
+/*
+ * The event stage: packets the filter keeps (all when there is none), 1 in
+ * --sample N of them, go to user space through one ring buffer.  Every place
+ * an event can be lost has its counter.
+ */
+enum ps_ev_counter {
+	PS_EV_MATCHED,     /* kept by the filter expression */
+	PS_EV_SAMPLED_OUT, /* kept, then left out by --sample */
+	PS_EV_SENT,        /* written to the ring buffer */
+	PS_EV_LOST_FULL,   /* the ring buffer was full: lost in the kernel */
+	PS_EV_FILTER_MISSING, /* a filter was configured but not installed */
+	PS_EV_MAX,
+};
+
+struct ps_ev_counters {
+	__u64 c[PS_EV_MAX];
+	__u64 sample_seq; /* per-CPU position in the 1-in-N sampling */
+};
+
+/* ps_event.flags */
+#define PS_EVF_VLAN_Q 0x01
+#define PS_EVF_VLAN_AD 0x02
+#define PS_EVF_IP_OPTS 0x04  /* IPv4 options / IPv6 extension headers */
+#define PS_EVF_TTL_LOW 0x08
+#define PS_EVF_FRAG_FIRST 0x10
+#define PS_EVF_FRAG_LATER 0x20
+#define PS_EVF_TRUNC 0x40    /* cap_len < wire_len (snap length) */
+
+/*
+ * One packet event.  The header is what `watch` prints from; `capture` adds
+ * cap_len bytes of the frame after it (the frame as on the wire: a VLAN tag
+ * the kernel moved into metadata is put back).  User space copies a record
+ * out of the ring before reading it.
+ */
+struct ps_event {
+	__u64 ts_ns;     /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 ifindex;
+	__u32 wire_len;  /* frame length on the wire */
+	__u32 cap_len;   /* frame bytes that follow the header */
+	__u8 slot;       /* enum ps_slot: hook and direction */
+	__u8 result;     /* PS_CTR_OK or the malformed/unparsed reason */
+	__u8 l2_ctr;     /* enum ps_counter of the L2 class, 0 if none */
+	__u8 l4_ctr;     /* enum ps_counter of the L4 class, 0 if none */
+	__u8 ip_ver;     /* 4, 6, or 0 */
+	__u8 l4_proto;
+	__u8 tcp_flags;  /* PS_TCP_*, when the TCP header is valid */
+	__u8 ttl;
+	__u8 flags;      /* PS_EVF_* */
+	__u8 pad;
+	__be16 eth_proto; /* innermost EtherType */
+	__be16 sport;    /* TCP/UDP ports; ICMP type and code; ARP opcode */
+	__be16 dport;
+	__u16 l4_payload; /* bytes after the L4 header within the IP length */
+	__u8 saddr[16];  /* IPv4 in the first 4 bytes; ARP sender address */
+	__u8 daddr[16];  /* ARP target address */
+};
+
+/* Tail-call slots of the datapath's program arrays (one array per program
+ * type: XDP and TC programs cannot share one). */
+enum ps_prog_slot {
+	PS_PROG_FILTER = 0, /* the translated pcap-filter expression */
+	PS_PROG_EMIT = 1,   /* emits the event of a packet the filter kept */
+	PS_PROG_MAX,
 };
 
 /* TCP flag bits as in byte 13 of the TCP header. */

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The event stage: after parse and count, a packet the filter keeps (every
+ * packet when there is no filter) is sampled and sent to user space through
+ * one ring buffer, with cap_len bytes of the frame when capturing.
+ *
+ * With a filter, the datapath stashes the parse summary in a per-CPU map and
+ * tail-calls the translated filter; the filter tail-calls the emit program
+ * when it keeps the packet, and that program reads the stash.  Without one,
+ * the datapath emits directly.  Filtering and sampling happen before the
+ * ring buffer, never after, and every lost event is counted.
+ */
+#ifndef PS_EVENT_BPF_H
+#define PS_EVENT_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "pktscope/abi.h"
+#include "config.bpf.h"
+#include "ctx.bpf.h"
+#include "parse.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); /* user space sizes it before load */
+} ps_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ps_ev_counters);
+} ps_ev_counters SEC(".maps");
+
+/* Where an event is built before it is copied into the ring: the ring's
+ * reserve needs a size known to the verifier, an event's size is not. */
+struct ps_scratch {
+	struct ps_event ev;
+	__u8 data[PS_SNAPLEN_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* user space: one per possible CPU */
+	__type(key, __u32);
+	__type(value, struct ps_scratch);
+} ps_scratch SEC(".maps");
+
+/* What the datapath hands to the filter and emit programs. */
+struct ps_stash {
+	struct ps_pkt p;
+	__u32 slot;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ps_stash);
+} ps_stash SEC(".maps");
+
+/* Tail-call targets, one array per program type. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, PS_PROG_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} ps_xdp_progs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, PS_PROG_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} ps_tc_progs SEC(".maps");
+
+static __always_inline struct ps_ev_counters *ps_evc(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ps_ev_counters, &zero);
+}
+
+/* Makes 'x' opaque to clang: it can no longer substitute an equal value
+ * held in another register, so the register the verifier saw checked is the
+ * one that reaches the helper. */
+#define ps_barrier_var(x) asm volatile("" : "+r"(x))
+
+/* Reads bytes of the frame whatever the hook; 'is_xdp' is a constant at
+ * every call site, so only the right helper is ever emitted.  A variable
+ * 'len' must be in [1, room at dst] for the verifier: checked here, on the
+ * register passed on (64-bit: a u32 would be checked in a zero-extended
+ * copy). */
+static __always_inline long ps_load_max(void *ctx, bool is_xdp, __u32 off, void *dst,
+				       __u64 len, __u64 max)
+{
+	ps_barrier_var(len);
+	if (len < 1 || len > max)
+		return -1;
+	if (is_xdp)
+		return bpf_xdp_load_bytes(ctx, off, dst, len);
+	return bpf_skb_load_bytes(ctx, off, dst, len);
+}
+
+#define ps_load(ctx, is_xdp, off, dst, len) ps_load_max(ctx, is_xdp, off, dst, len, len)
+
+static __always_inline void ps_event_addrs(void *ctx, bool is_xdp, const struct ps_pkt *p,
+					   struct ps_event *e)
+{
+	__u32 l3 = p->l3_off;
+
+	if (p->ip_ver == 4) {
+		ps_load(ctx, is_xdp, l3 + 12, e->saddr, 4);
+		ps_load(ctx, is_xdp, l3 + 16, e->daddr, 4);
+	} else if (p->ip_ver == 6) {
+		ps_load(ctx, is_xdp, l3 + 8, e->saddr, 16);
+		ps_load(ctx, is_xdp, l3 + 24, e->daddr, 16);
+	} else if (p->l2_ctr == PS_CTR_L2_ARP && p->result == PS_CTR_OK) {
+		__u8 hdr[8];
+
+		/* Ethernet/IPv4 ARP only: the addresses tcpdump prints. */
+		if (ps_load(ctx, is_xdp, l3, hdr, sizeof(hdr)) || hdr[4] != 6 || hdr[5] != 4)
+			return;
+		__builtin_memcpy(&e->sport, hdr + 6, 2); /* opcode, network order */
+		ps_load(ctx, is_xdp, l3 + 14, e->saddr, 4);
+		ps_load(ctx, is_xdp, l3 + 24, e->daddr, 4);
+	}
+}
+
+/* Copies the first 'cap' bytes of the frame as it was on the wire. */
+static __always_inline int ps_event_copy(void *ctx, bool is_xdp, const struct ps_ctx *c,
+					 __u8 *dst, __u32 cap)
+{
+	__u8 tag[4];
+
+	if (!c->vlan_proto || cap <= 12)
+		return ps_load_max(ctx, is_xdp, 0, dst, cap, PS_SNAPLEN_MAX);
+	/* A tag the kernel moved into skb metadata goes back after the MAC
+	 * addresses, so the capture holds what tcpdump would show. */
+	if (ps_load(ctx, is_xdp, 0, dst, 12))
+		return -1;
+	*(__be16 *)tag = c->vlan_proto;
+	*(__be16 *)(tag + 2) = bpf_htons(c->vlan_tci);
+	__builtin_memcpy(dst + 12, tag, 4);
+	if (cap <= 16)
+		return 0;
+	return ps_load_max(ctx, is_xdp, 12, dst + 16, cap - 16, PS_SNAPLEN_MAX - 16);
+}
+
+static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx *c,
+				    const struct ps_pkt *p, __u32 slot)
+{
+	struct ps_ev_counters *evc = ps_evc();
+	struct ps_scratch *s;
+	struct ps_event *e;
+	__u32 key = bpf_get_smp_processor_id(), cap = 0, size;
+
+	if (!evc)
+		return;
+	evc->c[PS_EV_MATCHED]++;
+	if (ps_cfg.sample > 1 && evc->sample_seq++ % ps_cfg.sample) {
+		evc->c[PS_EV_SAMPLED_OUT]++;
+		return;
+	}
+	s = bpf_map_lookup_elem(&ps_scratch, &key);
+	if (!s) {
+		evc->c[PS_EV_LOST_FULL]++;
+		return;
+	}
+	e = &s->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->ifindex = c->ifindex;
+	e->wire_len = p->len;
+	e->slot = slot;
+	e->result = p->result;
+	e->l2_ctr = p->l2_ctr;
+	e->l4_ctr = p->l4_ctr;
+	e->ip_ver = p->ip_ver;
+	e->l4_proto = p->l4_proto;
+	e->tcp_flags = p->tcp_flags;
+	e->ttl = p->ttl;
+	e->eth_proto = p->eth_proto;
+	e->sport = p->sport;
+	e->dport = p->dport;
+	if (p->vlan_q)
+		e->flags |= PS_EVF_VLAN_Q;
+	if (p->vlan_ad)
+		e->flags |= PS_EVF_VLAN_AD;
+	if (p->ip_ver) {
+		if (p->ip_opts)
+			e->flags |= PS_EVF_IP_OPTS;
+		if (p->ttl < ps_cfg.ttl_threshold)
+			e->flags |= PS_EVF_TTL_LOW;
+		if (p->frag == PS_FRAG_FIRST)
+			e->flags |= PS_EVF_FRAG_FIRST;
+		else if (p->frag == PS_FRAG_LATER)
+			e->flags |= PS_EVF_FRAG_LATER;
+		if (p->l4_ctr && p->result == PS_CTR_OK && p->l3_end >= p->l4_off + p->l4_hlen)
+			e->l4_payload = p->l3_end - p->l4_off - p->l4_hlen;
+	}
+	ps_event_addrs(ctx, is_xdp, p, e);
+
+	if (ps_cfg.snaplen) {
+		cap = p->len < ps_cfg.snaplen ? p->len : ps_cfg.snaplen;
+		if (cap > PS_SNAPLEN_MAX)
+			cap = PS_SNAPLEN_MAX;
+		if (cap < p->len)
+			e->flags |= PS_EVF_TRUNC;
+		if (cap && ps_event_copy(ctx, is_xdp, c, s->data, cap)) {
+			evc->c[PS_EV_LOST_FULL]++; /* cannot happen: the frame is that long */
+			return;
+		}
+		e->cap_len = cap;
+	}
+	size = sizeof(*e) + cap;
+	if (size > sizeof(*s))
+		return;
+	/* Flags 0: the kernel wakes the reader only when it had caught up,
+	 * so a busy reader is never woken per event. */
+	if (bpf_ringbuf_output(&ps_events, s, size, 0))
+		evc->c[PS_EV_LOST_FULL]++;
+	else
+		evc->c[PS_EV_SENT]++;
+}
+
+/* Hands the packet to the filter program; returns only if none is there. */
+static __always_inline void ps_to_filter(void *ctx, bool is_xdp, const struct ps_pkt *p,
+					 __u32 slot)
+{
+	struct ps_stash *st;
+	struct ps_ev_counters *evc;
+	__u32 zero = 0;
+
+	st = bpf_map_lookup_elem(&ps_stash, &zero);
+	if (!st)
+		return;
+	st->p = *p;
+	st->slot = slot;
+	if (is_xdp)
+		bpf_tail_call(ctx, &ps_xdp_progs, PS_PROG_FILTER);
+	else
+		bpf_tail_call(ctx, &ps_tc_progs, PS_PROG_FILTER);
+	evc = ps_evc();
+	if (evc)
+		evc->c[PS_EV_FILTER_MISSING]++;
+}
+
+#endif /* PS_EVENT_BPF_H */
