@@ -53,7 +53,7 @@ error_case "-r a directory" "" "$NS_A" "$IF_A" stats -r "$TMPD"
 
 # A valid capture that user 65534 can read, so privilege is the only error.
 chmod 755 "$TMPD"
-"$PY" "$IT_DIR/pkt.py" pcap "$TMPD/valid.pcap" "$MAC_B" >/dev/null && chmod 644 "$TMPD/valid.pcap"
+"$BUILD_DIR/tools/mkpcap" --valid "$TMPD/valid.pcap" >/dev/null && chmod 644 "$TMPD/valid.pcap"
 if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$PKTSCOPE" -a -r "$TMPD/valid.pcap"; then
 	for args in "stats -i $IF_A -c 1 --interval 1" "stats -r $TMPD/valid.pcap"; do
 		name=e$_T

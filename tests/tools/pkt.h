@@ -148,6 +148,14 @@ struct pkt_case {
 const struct pkt_case *pkt_cases(size_t *n);
 const struct pkt_case *pkt_case_by_name(const char *name);
 
+/* The threshold the table's 'expect' is written for: pktscope's default. */
+#define PKT_DEFAULT_TTL_THRESHOLD 2
+
+/* What case 'c' counts with --ttl-threshold 'ttl_threshold': its 'expect',
+ * with TTL_LOW exactly when the IP header is valid (which is when the L4
+ * class is counted) and its TTL is below the threshold. */
+uint64_t pkt_case_expect(const struct pkt_case *c, int ttl_threshold);
+
 /* A random-ish but valid packet of a mixed kind (TCP, UDP, ICMP, IPv4 and
  * IPv6, VLAN, ARP), from a caller-held seed: the same seed, the same file. */
 void pkt_random(struct pkt *p, uint64_t *seed);

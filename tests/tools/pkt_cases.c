@@ -835,6 +835,17 @@ const struct pkt_case *pkt_case_by_name(const char *name)
 	return NULL;
 }
 
+uint64_t pkt_case_expect(const struct pkt_case *c, int ttl_threshold)
+{
+	const uint64_t l4 = C(L4_TCP) | C(L4_UDP) | C(L4_ICMP) | C(L4_ICMPV6) |
+			    C(L4_OTHER) | C(L4_FRAGMENT);
+	uint64_t e = c->expect & ~C(TTL_LOW);
+
+	if ((c->expect & l4) && c->ttl >= 0 && c->ttl < ttl_threshold)
+		e |= C(TTL_LOW);
+	return e;
+}
+
 /* xorshift64*: small, seedable, good enough to vary test traffic. */
 static uint32_t rnd(uint64_t *s)
 {

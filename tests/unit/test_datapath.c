@@ -33,9 +33,7 @@
 #define C(id) PKT_CTR(id)
 #define L2_BITS (C(L2_IPV4) | C(L2_IPV6) | C(L2_ARP) | C(L2_OTHER) | \
 		 C(VLAN_8021Q) | C(VLAN_8021AD))
-#define L4_BITS (C(L4_TCP) | C(L4_UDP) | C(L4_ICMP) | C(L4_ICMPV6) | \
-		 C(L4_OTHER) | C(L4_FRAGMENT))
-#define DEFAULT_TTL_THRESHOLD 2
+#define DEFAULT_TTL_THRESHOLD PKT_DEFAULT_TTL_THRESHOLD
 
 struct hook {
 	const char *name;
@@ -366,12 +364,8 @@ static void test_ttl_threshold(void **state)
 		fail_msg("loading datapath with ttl_threshold %d: %s", threshold, strerror(-err));
 	for (size_t i = 0; i < ncases; i++) {
 		const struct pkt_case *c = &cases[i];
-		uint64_t e = c->expect & ~C(TTL_LOW);
+		uint64_t e = pkt_case_expect(c, threshold);
 
-		/* The L4 class is counted exactly when the IP header is valid,
-		 * which is also when the TTL is. */
-		if ((c->expect & L4_BITS) && c->ttl >= 0 && c->ttl < threshold)
-			e |= C(TTL_LOW);
 		snprintf(name, sizeof(name), "%s (ttl %d, threshold %d)", c->name, c->ttl,
 			 threshold);
 		for (int h = 0; h < 3; h++)
