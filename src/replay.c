@@ -7,7 +7,8 @@
 #include "log.h"
 #include "testrun.h"
 
-int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_stats *st)
+int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_stats *st,
+		   ps_replay_fn after, void *ctx)
 {
 	enum ps_slot slots[PS_SLOT_MAX];
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -53,6 +54,9 @@ int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_st
 			st->not_run++;
 			err = 0;
 		}
+		if (after && after(ctx, (__u64)h->ts.tv_sec * 1000000000ULL +
+				       (__u64)h->ts.tv_usec * (tsprec_nano ? 1 : 1000)))
+			break;
 	}
 	if (rc == PCAP_ERROR) {
 		ps_err("%s is damaged after %llu packets: %s", path,

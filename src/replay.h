@@ -21,6 +21,11 @@ struct ps_replay_stats {
  * datapath's ingress program with BPF_PROG_TEST_RUN.
  * Returns 0 or -errno after one line saying what is wrong.
  */
-int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_stats *st);
+typedef int (*ps_replay_fn)(void *ctx, __u64 ts_ns);
+
+/* 'after' (may be NULL) runs after each record with its capture time; a
+ * non-zero return ends the replay early (without error). */
+int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_stats *st,
+		   ps_replay_fn after, void *ctx);
 
 #endif

@@ -38,7 +38,6 @@ int ps_exit_code(int err)
 	case -ENODEV:
 	case -ENOENT:
 	case -EPERM:
-	case -EACCES:
 	case -EBUSY:
 	case -EEXIST:
 	case -EOPNOTSUPP:
