@@ -169,7 +169,7 @@ void ps_line_text(FILE *f, const struct ps_event *e, __u64 ts_ns, const char *if
 		default:
 			fprintf(f, "ip-proto-%u", e->l4_proto);
 		}
-		fprintf(f, ", ttl %u", e->ttl);
+		fprintf(f, e->ip_ver == 6 ? ", hlim %u" : ", ttl %u", e->ttl);
 	} else if (e->l2_ctr == PS_CTR_L2_ARP && !bad && e->saddr[0] | e->saddr[1] | e->saddr[2] |
 		   e->saddr[3] | e->daddr[0] | e->daddr[1] | e->daddr[2] | e->daddr[3]) {
 		__u16 op = ntohs(e->sport);
@@ -179,7 +179,9 @@ void ps_line_text(FILE *f, const struct ps_event *e, __u64 ts_ns, const char *if
 		if (op == 1)
 			fprintf(f, "ARP, Request who-has %s tell %s", dst, src);
 		else if (op == 2)
-			fprintf(f, "ARP, Reply %s is-at ..., to %s", src, dst);
+			fprintf(f, "ARP, Reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x, to %s", src,
+				e->saddr[4], e->saddr[5], e->saddr[6], e->saddr[7], e->saddr[8],
+				e->saddr[9], dst);
 		else
 			fprintf(f, "ARP, op %u %s > %s", op, src, dst);
 	} else if (e->l2_ctr == PS_CTR_L2_ARP) {
@@ -194,7 +196,12 @@ void ps_line_text(FILE *f, const struct ps_event *e, __u64 ts_ns, const char *if
 		fprintf(f, "frame");
 	}
 
-	fprintf(f, ", length %u", e->wire_len);
+	/* After an L4 "length" (its payload, as tcpdump prints it) the frame's
+	 * size reads apart; other lines end with tcpdump's "length". */
+	if (e->ip_ver)
+		fprintf(f, ", %u bytes", e->wire_len);
+	else
+		fprintf(f, ", length %u", e->wire_len);
 	if (e->flags & PS_EVF_FRAG_FIRST)
 		fprintf(f, " [frag first]");
 	if (e->flags & PS_EVF_FRAG_LATER)

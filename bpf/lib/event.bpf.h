@@ -123,6 +123,7 @@ static __always_inline void ps_event_addrs(void *ctx, bool is_xdp, const struct 
 			return;
 		__builtin_memcpy(&e->sport, hdr + 6, 2); /* opcode, network order */
 		ps_load(ctx, is_xdp, l3 + 14, e->saddr, 4);
+		ps_load(ctx, is_xdp, l3 + 8, e->saddr + 4, 6); /* sender MAC */
 		ps_load(ctx, is_xdp, l3 + 24, e->daddr, 4);
 	}
 }

@@ -366,8 +366,8 @@ static __always_inline void ps_parse_l4(const struct ps_ctx *c, struct ps_pkt *p
 		icmp = ps_hdr(c, p, off, PS_ICMP_HDR_LEN, lim, PS_CTR_BAD_ICMP_SHORT);
 		if (!icmp)
 			return;
-		p->sport = icmp[0]; /* type */
-		p->dport = icmp[1]; /* code */
+		p->sport = bpf_htons(icmp[0]); /* type, in network order as ports */
+		p->dport = bpf_htons(icmp[1]); /* code */
 	} else if (proto == IPPROTO_ICMPV6 && p->ip_ver == 6) {
 		__u8 *icmp;
 
@@ -375,8 +375,8 @@ static __always_inline void ps_parse_l4(const struct ps_ctx *c, struct ps_pkt *p
 		icmp = ps_hdr(c, p, off, PS_ICMPV6_HDR_LEN, lim, PS_CTR_BAD_ICMPV6_SHORT);
 		if (!icmp)
 			return;
-		p->sport = icmp[0];
-		p->dport = icmp[1];
+		p->sport = bpf_htons(icmp[0]);
+		p->dport = bpf_htons(icmp[1]);
 	} else {
 		p->l4_ctr = PS_CTR_L4_OTHER;
 	}

@@ -175,7 +175,8 @@ struct ps_event {
 	__be16 sport;    /* TCP/UDP ports; ICMP type and code; ARP opcode */
 	__be16 dport;
 	__u16 l4_payload; /* bytes after the L4 header within the IP length */
-	__u8 saddr[16];  /* IPv4 in the first 4 bytes; ARP sender address */
+	__u8 saddr[16];  /* IPv4 in the first 4 bytes; ARP: sender IPv4, then
+			  * sender MAC in bytes 4-9 */
 	__u8 daddr[16];  /* ARP target address */
 };
 

@@ -16,6 +16,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "stats", cmd_stats, "count what crosses interfaces: protocols, flags, anomalies, rates" },
+	{ "watch", cmd_watch, "one line per packet, as tcpdump prints them, from the kernel" },
 };
 
 static void usage(FILE *f)

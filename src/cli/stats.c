@@ -5,21 +5,19 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "common.h"
 #include "datapath.h"
-#include "iface.h"
 #include "log.h"
 #include "counters.h"
-#include "privs.h"
 #include "replay.h"
 #include "stats_report.h"
 
-#define MAX_IFACES 16
+#define MAX_IFACES CLI_MAX_IFACES
 
 struct stats_args {
 	const char *ifaces[MAX_IFACES];
@@ -31,13 +29,6 @@ struct stats_args {
 	long count; /* intervals; 0 = until a signal */
 	bool json;
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = sig;
-}
 
 static void usage(FILE *f)
 {
@@ -280,67 +271,24 @@ out:
 	return err;
 }
 
-static void announce(const struct ps_datapath *dps, int n)
-{
-	char line[1024];
-	enum ps_slot slots[PS_SLOT_MAX];
-	size_t off = 0;
-
-	for (int i = 0; i < n; i++) {
-		int ns = ps_hook_slots(dps[i].opts.hook, slots);
-
-		off += snprintf(line + off, sizeof(line) - off, "%s%s [", i ? ", " : "",
-				dps[i].ifname);
-		for (int h = 0; h < ns && off < sizeof(line); h++)
-			off += snprintf(line + off, sizeof(line) - off, "%s%s/%s %s", h ? ", " : "",
-					ps_slot_hook(slots[h]), ps_slot_direction(slots[h]),
-					dps[i].att[slots[h]].mode);
-		if (off < sizeof(line))
-			off += snprintf(line + off, sizeof(line) - off, "]");
-		if (off >= sizeof(line))
-			break;
-	}
-	ps_err("watching %s; Ctrl-C stops", line);
-}
-
 static int run_live(struct stats_args *a)
 {
-	static char def[IF_NAMESIZE];
 	struct ps_datapath dps[MAX_IFACES];
 	struct ps_counters start[MAX_IFACES][PS_SLOT_MAX], last[MAX_IFACES][PS_SLOT_MAX],
 		cur[MAX_IFACES][PS_SLOT_MAX];
 	struct ps_iface_view views[MAX_IFACES];
 	struct ps_stats_view v = { .nifaces = 0, .ifaces = views };
 	struct timespec t0, tprev, tnow, next;
-	int n = 0, err = 0;
+	int n = a->nifaces, err;
 	long reports = 0;
 
-	if (!a->nifaces) {
-		if (ps_iface_default(def)) {
-			ps_err("no default route to pick an interface from: give one with -i "
-			       "(see `ip link`)");
-			return -ENOENT;
-		}
-		ps_err("no -i given: using %s, the interface of the default route", def);
-		a->ifaces[a->nifaces++] = def;
-	}
-	for (int i = 0; i < a->nifaces; i++)
-		for (int j = 0; j < i; j++)
-			if (!strcmp(a->ifaces[i], a->ifaces[j])) {
-				ps_err("interface %s is given twice", a->ifaces[i]);
-				return -EINVAL;
-			}
-
-	for (n = 0; n < a->nifaces; n++) {
-		err = ps_datapath_load(&dps[n], &a->dp, false);
-		if (err)
-			goto out;
-		err = ps_datapath_attach(&dps[n], a->ifaces[n]);
-		if (err) {
-			n++; /* so that it is closed too */
-			goto out;
-		}
-	}
+	err = cli_pick_ifaces(a->ifaces, &a->nifaces);
+	if (err)
+		return err;
+	n = a->nifaces;
+	err = cli_attach_all(dps, a->ifaces, n, &a->dp);
+	if (err)
+		return err;
 	v.nifaces = n;
 
 	err = snapshot(dps, n, views, start, NULL);
@@ -349,13 +297,13 @@ static int run_live(struct stats_args *a)
 	memcpy(last, start, sizeof(last));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	tprev = next = t0;
-	announce(dps, n);
+	cli_announce(dps, n);
 
-	while (!stop && (!a->count || reports < a->count)) {
+	while (!cli_stop && (!a->count || reports < a->count)) {
 		timespec_add(&next, a->interval);
-		while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+		while (!cli_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
 			;
-		if (stop)
+		if (cli_stop)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &tnow);
 		err = snapshot(dps, n, views, cur, last);
@@ -377,32 +325,21 @@ static int run_live(struct stats_args *a)
 	v.seconds = elapsed(&t0, &tnow);
 	report(a, &v);
 out:
-	for (int i = 0; i < n; i++)
-		ps_datapath_close(&dps[i]);
+	cli_close_all(dps, n);
 	return err;
 }
 
 int cmd_stats(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct stats_args a;
 	int err;
 
 	err = parse_args(argc, argv, &a);
+	if (!err)
+		err = cli_need_privs("stats");
 	if (err)
 		return ps_exit_code(err);
-	if (!ps_have_bpf_privs()) {
-		ps_err("stats needs root, or CAP_BPF and CAP_NET_ADMIN: run it with sudo");
-		return PS_EXIT_USAGE;
-	}
-
-	/* No SA_RESTART: a signal must end the sleep between reports. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-
+	cli_signals();
 	err = a.file ? run_file(&a) : run_live(&a);
 	return ps_exit_code(err);
 }

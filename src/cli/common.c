@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "common.h"
+#include "iface.h"
+#include "log.h"
+#include "privs.h"
+
+volatile sig_atomic_t cli_stop;
+
+static void on_signal(int sig)
+{
+	cli_stop = sig;
+}
+
+void cli_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int cli_need_privs(const char *cmd)
+{
+	if (ps_have_bpf_privs())
+		return 0;
+	ps_err("%s needs root, or CAP_BPF and CAP_NET_ADMIN: run it with sudo", cmd);
+	return -EPERM;
+}
+
+int cli_pick_ifaces(const char **ifaces, int *n)
+{
+	static char def[IF_NAMESIZE];
+
+	if (!*n) {
+		if (ps_iface_default(def)) {
+			ps_err("no default route to pick an interface from: give one with -i "
+			       "(see `ip link`)");
+			return -ENOENT;
+		}
+		ps_err("no -i given: using %s, the interface of the default route", def);
+		ifaces[(*n)++] = def;
+	}
+	for (int i = 0; i < *n; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(ifaces[i], ifaces[j])) {
+				ps_err("interface %s is given twice", ifaces[i]);
+				return -EINVAL;
+			}
+	return 0;
+}
+
+int cli_attach_all(struct ps_datapath *dps, const char **ifaces, int n,
+		   const struct ps_datapath_opts *o)
+{
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		err = ps_datapath_load(&dps[i], o, false);
+		if (err)
+			goto err_close;
+		err = ps_datapath_attach(&dps[i], ifaces[i]);
+		if (err) {
+			i++; /* loaded: close it too */
+			goto err_close;
+		}
+	}
+	return 0;
+
+err_close:
+	cli_close_all(dps, i);
+	return err;
+}
+
+void cli_close_all(struct ps_datapath *dps, int n)
+{
+	for (int i = 0; i < n; i++)
+		ps_datapath_close(&dps[i]);
+}
+
+void cli_announce(const struct ps_datapath *dps, int n)
+{
+	char line[1024];
+	enum ps_slot slots[PS_SLOT_MAX];
+	size_t off = 0;
+
+	for (int i = 0; i < n && off < sizeof(line); i++) {
+		int ns = ps_hook_slots(dps[i].opts.hook, slots);
+
+		off += snprintf(line + off, sizeof(line) - off, "%s%s [", i ? ", " : "",
+				dps[i].ifname);
+		for (int h = 0; h < ns && off < sizeof(line); h++)
+			off += snprintf(line + off, sizeof(line) - off, "%s%s/%s %s", h ? ", " : "",
+					ps_slot_hook(slots[h]), ps_slot_direction(slots[h]),
+					dps[i].att[slots[h]].mode);
+		if (off < sizeof(line))
+			off += snprintf(line + off, sizeof(line) - off, "]");
+	}
+	ps_err("watching %s; Ctrl-C stops", line);
+}

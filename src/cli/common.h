@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What every live subcommand does the same way: pick interfaces, load and
+ * attach a datapath on each, say so, and stop on a signal. */
+#ifndef PS_CLI_COMMON_H
+#define PS_CLI_COMMON_H
+
+#include <signal.h>
+#include "datapath.h"
+
+#define CLI_MAX_IFACES 16
+
+/* Set by SIGINT, SIGTERM, SIGHUP and SIGPIPE. */
+extern volatile sig_atomic_t cli_stop;
+/* Installs the handlers (without SA_RESTART: a signal ends any wait). */
+void cli_signals(void);
+
+/* With no interface given, takes the default route's and says so; refuses
+ * a name given twice.  Returns 0 or -errno after one line. */
+int cli_pick_ifaces(const char **ifaces, int *n);
+
+/* Loads and attaches a datapath on each interface; on failure closes all
+ * and returns -errno (after one line), else 0. */
+int cli_attach_all(struct ps_datapath *dps, const char **ifaces, int n,
+		   const struct ps_datapath_opts *o);
+void cli_close_all(struct ps_datapath *dps, int n);
+
+/* "pktscope: watching eth0 [xdp/ingress native, tc/egress tcx]; ..." */
+void cli_announce(const struct ps_datapath *dps, int n);
+
+/* Refuses to go on without the privileges BPF needs (one line). */
+int cli_need_privs(const char *cmd);
+
+#endif

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * pcap-filter expressions in the kernel.  libpcap compiles an expression to
+ * classic BPF (cBPF); ps_filter translates that program to eBPF for one of
+ * three hooks and loads it.  The translation keeps libpcap's semantics
+ * exactly, as its own interpreter bpf_filter() runs them for `tcpdump -r`:
+ * unsigned 32-bit A and X, big-endian loads, a load past the end of the
+ * packet or a division by X == 0 ends the program with 0 (reject), and the
+ * value of RET is the verdict (0 = drop, else keep that many bytes).
+ *
+ * Two struct bpf_insn.  libpcap's <pcap/bpf.h> and the kernel's
+ * <linux/bpf.h> both define a struct bpf_insn (classic and eBPF), so this
+ * header includes neither:
+ *  - struct bpf_program is libpcap's (its bf_insns are classic).  Note that
+ *    libbpf's <bpf/libbpf.h> uses the same tag for an unrelated opaque type;
+ *    in a file that includes libbpf.h, only pass what ps_filter_compile()
+ *    filled in.
+ *  - eBPF instructions (epilogues, translations) are struct ps_ebpf_insn,
+ *    laid out exactly as the kernel's struct bpf_insn: cast freely.
+ * A file that needs both definitions can rename libpcap's:
+ *	#include <linux/bpf.h>
+ *	#define bpf_insn pcap_bpf_insn
+ *	#include <pcap/pcap.h>
+ *	#undef bpf_insn
+ *
+ * The translated program (all targets):
+ *
+ *	prologue    R6 = ctx; A (R7) = X (R8) = 0; the scratch words used are
+ *	            zeroed; XDP and TC: R9 = packet data
+ *	body        the classic program, instruction by instruction
+ *	reject:     R0 = 0, falls into the epilogue
+ *	epilogue    the caller's instructions (see below)
+ *	slow paths  loads beyond the linear data (out of line)
+ *
+ * Packet loads.  XDP and TC read the linear data directly after a
+ * `data + off + size > data_end` check; what lies beyond (XDP multi-buffer
+ * fragments, paged skb data) is read with bpf_xdp_load_bytes() or
+ * bpf_skb_load_bytes(), and only a load beyond the whole packet rejects.
+ * Socket filters always use bpf_skb_load_bytes() (they may not read the
+ * packet directly).  BPF_LEN is the whole frame: bpf_xdp_get_buff_len() at
+ * XDP, skb->len at TC and at a socket.
+ *
+ * EPILOGUE CONVENTION.  Every classic RET jumps to the epilogue with:
+ *	R0   the classic verdict, a u32 zero-extended to 64 bits (0 = reject,
+ *	     else the snap length the expression was compiled with)
+ *	R6   the program's context (struct xdp_md * or struct __sk_buff *)
+ *	R1-R5, R7-R9   scratch: the epilogue may use them freely
+ *	stack          the epilogue may use all 512 bytes, but must write
+ *	               before it reads (the filter's slots are not promised)
+ * The epilogue is copied verbatim: its jumps are relative to itself and
+ * must stay inside it, every path must end in BPF_EXIT (or a tail call
+ * followed by one), and map references go in as BPF_LD_IMM64 with
+ * src_reg = BPF_PSEUDO_MAP_FD (the kernel resolves the fd at load time;
+ * the map may be closed after ps_filter_load() returns).
+ */
+#ifndef PS_FILTER_H
+#define PS_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct bpf_program; /* libpcap's: a classic program */
+
+/* The kernel's struct bpf_insn (eBPF), under a name libpcap does not use. */
+struct ps_ebpf_insn {
+	__u8 code;
+	__u8 dst_reg : 4;
+	__u8 src_reg : 4;
+	__s16 off;
+	__s32 imm;
+};
+
+enum ps_filter_target {
+	PS_FILTER_XDP,    /* BPF_PROG_TYPE_XDP, loaded xdp.frags by default */
+	PS_FILTER_TC,     /* BPF_PROG_TYPE_SCHED_CLS */
+	PS_FILTER_SOCKET, /* BPF_PROG_TYPE_SOCKET_FILTER (SO_ATTACH_BPF) */
+};
+
+/* tcpdump's default snap length: what an accepting RET returns. */
+#define PS_FILTER_SNAPLEN_DEFAULT 262144
+
+/* Backward jumps (libpcap emits them only for `protochain`) are followed at
+ * most this many times per packet; one more rejects.  libpcap 1.10.3's
+ * interpreter has no bound (and never ends on some IPv4 AH chains); later
+ * libpcap stops at 64, as here. */
+#define PS_FILTER_MAX_BACKJUMPS 64
+
+/*
+ * Compiles 'expr' for Ethernet frames (DLT_EN10MB) with libpcap, optimizer
+ * on, netmask unknown.  'snaplen' <= 0 means PS_FILTER_SNAPLEN_DEFAULT.
+ * An empty or NULL expression accepts everything, as in tcpdump.
+ * Returns 0, or -EINVAL with libpcap's own message in 'err' (for a
+ * "pktscope: <message>" line and exit code 2).  Free with ps_filter_free().
+ */
+int ps_filter_compile(const char *expr, int snaplen, struct bpf_program *out,
+		      char *err, size_t errlen);
+void ps_filter_free(struct bpf_program *prog);
+
+/* libpcap's interpreter, bpf_filter(), on one frame: the reference the
+ * translation is tested against. */
+unsigned int ps_filter_interpret(const struct bpf_program *prog, const void *pkt,
+				 unsigned int wirelen, unsigned int caplen);
+
+/* bpf_dump()-style listing of the classic program, one line per insn. */
+void ps_filter_dump(const struct bpf_program *prog, void *file /* FILE * */);
+
+/* Options.  Flags: */
+#define PS_FILTER_F_XDP_LINEAR (1u << 0) /* XDP: load without BPF_F_XDP_HAS_FRAGS;
+					  * a load past the linear data rejects */
+#define PS_FILTER_F_SLOW_LOADS (1u << 1) /* every load through the helper:
+					  * exercises the paged-data path */
+#define PS_FILTER_F_WIRE_LEN (1u << 2)   /* TC: BPF_LEN is skb->wire_len, which
+					  * a test run sets to the original
+					  * length of a cut-short capture */
+#define PS_FILTER_F_VLAN_META (1u << 3)  /* TC, socket: a VLAN tag the kernel
+					  * took into skb metadata is put back
+					  * in front of the EtherType, as
+					  * tcpdump writes it to a file */
+
+struct ps_filter_opts {
+	unsigned int flags;
+	const char *name;   /* program name; default "ps_filter" */
+	/* Verifier log: when log_buf is set, a failed load is retried with
+	 * log level 1 into it.  Without it, the log goes to ps_dbg() (-v). */
+	char *log_buf;
+	size_t log_size;
+	/* XDP only: expected attach type, default BPF_XDP as libpcap's
+	 * SEC("xdp.frags") gives it; a program array only takes programs whose
+	 * type, xdp.frags flag and expected attach type match its owner's. */
+	int xdp_attach_type; /* 0 = default */
+};
+
+/*
+ * Translates 'cbpf' and appends 'epilogue' (n insns): the program that
+ * ps_filter_load() would load, in a malloc()ed array for the caller to
+ * free().  Returns 0 or -errno with a one-line reason in 'err' (-ENOTSUP:
+ * an instruction that cannot be translated; -EINVAL: an invalid program,
+ * as libpcap's bpf_validate() would say; -E2BIG: a jump too long for eBPF).
+ */
+int ps_filter_translate(const struct bpf_program *cbpf, enum ps_filter_target target,
+			unsigned int flags, const struct ps_ebpf_insn *epilogue, size_t n,
+			struct ps_ebpf_insn **out, size_t *out_n, char *err, size_t errlen);
+
+/*
+ * Translates and loads.  Returns 0 with the program's fd in *prog_fd, or
+ * -errno after one ps_err() line (translation error, or the kernel's
+ * refusal; the verifier log follows with -v or in opts->log_buf).
+ */
+int ps_filter_load(const struct bpf_program *cbpf, enum ps_filter_target target,
+		   const struct ps_ebpf_insn *epilogue, size_t n, int *prog_fd);
+int ps_filter_load_opts(const struct bpf_program *cbpf, enum ps_filter_target target,
+			const struct ps_ebpf_insn *epilogue, size_t n,
+			const struct ps_filter_opts *opts, int *prog_fd);
+
+/*
+ * Ready epilogues.  Each writes at most PS_FILTER_EPILOGUE_MAX insns to
+ * 'buf' and returns how many.
+ */
+#define PS_FILTER_EPILOGUE_MAX 16
+
+/* return R0: the classic verdict itself.  What a socket filter wants (the
+ * snap length truncates the packet, 0 drops it), and the tests. */
+size_t ps_filter_epilogue_return(struct ps_ebpf_insn *buf);
+
+/* return verdict != 0 ? accept_code : reject_code;
+ * e.g. XDP_PASS / XDP_DROP, TC_ACT_UNSPEC / TC_ACT_SHOT. */
+size_t ps_filter_epilogue_verdict(struct ps_ebpf_insn *buf, __u32 accept_code,
+				  __u32 reject_code);
+
+/* verdict != 0: bpf_tail_call(ctx, map_fd, accept_index);
+ * verdict == 0 and reject_index >= 0: bpf_tail_call(ctx, map_fd, reject_index);
+ * then (no tail call taken, or it failed) return pass_code. */
+size_t ps_filter_epilogue_tail_call(struct ps_ebpf_insn *buf, int map_fd,
+				    __u32 accept_index, int reject_index,
+				    __u32 pass_code);
+
+#endif /* PS_FILTER_H */
