@@ -17,6 +17,7 @@ static const struct {
 } commands[] = {
 	{ "stats", cmd_stats, "count what crosses interfaces: protocols, flags, anomalies, rates" },
 	{ "watch", cmd_watch, "one line per packet, as tcpdump prints them, from the kernel" },
+	{ "capture", cmd_capture, "write packets to pcap or pcapng files, with rotation" },
 };
 
 static void usage(FILE *f)

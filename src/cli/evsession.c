@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli.h"
+#include "evsession.h"
+#include "log.h"
+#include "replay.h"
+
+static const char *cmd_name(enum ev_cmd cmd)
+{
+	return cmd == EV_WATCH ? "watch" : "capture";
+}
+
+/* Joins the words after the options, as tcpdump takes its expression. */
+static char *join_words(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
+		  void (*usage)(FILE *f))
+{
+	enum { OPT_HOOK = 256, OPT_XDP_MODE, OPT_JSON, OPT_SAMPLE, OPT_TTL, OPT_PCAPNG,
+	       OPT_DURATION };
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "hook", required_argument, NULL, OPT_HOOK },
+		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+		{ "count", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "sample", required_argument, NULL, OPT_SAMPLE },
+		{ "buffer-size", required_argument, NULL, 'B' },
+		{ "ttl-threshold", required_argument, NULL, OPT_TTL },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "pcapng", no_argument, NULL, OPT_PCAPNG },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	/* Options one command has and the other has not. */
+	static const char watch_only[] = "n";
+	static const char capture_only[] = "swCG";
+	const char *name = cmd_name(cmd);
+	bool snap_set = false;
+	long v;
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	a->cmd = cmd;
+	a->dp.hook = PS_HOOK_XDP;
+	a->dp.xdp_mode = PS_XDP_AUTO;
+	a->dp.ttl_threshold = 2;
+	a->dp.events = true;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":i:r:c:B:s:w:C:G:nvh", longopts, NULL)) != -1) {
+		if ((opt < 256 && opt != '?' && opt != ':' &&
+		     strchr(cmd == EV_WATCH ? capture_only : watch_only, opt)) ||
+		    (cmd == EV_WATCH && opt == OPT_PCAPNG)) {
+			ps_err("%s is not an option of %s: see `pktscope %s --help`",
+			       argv[optind - 1], name, name);
+			return -EINVAL;
+		}
+		switch (opt) {
+		case 'i':
+			if (a->nifaces == CLI_MAX_IFACES) {
+				ps_err("at most %d interfaces at once", CLI_MAX_IFACES);
+				return -EINVAL;
+			}
+			a->ifaces[a->nifaces++] = optarg;
+			break;
+		case 'r':
+			a->file = optarg;
+			break;
+		case OPT_HOOK:
+			if (ps_hook_parse(optarg, &a->dp.hook)) {
+				ps_err("--hook takes xdp or tc, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_XDP_MODE:
+			if (ps_xdp_mode_parse(optarg, &a->dp.xdp_mode)) {
+				ps_err("--xdp-mode takes auto, native or generic, not '%s'", optarg);
+				return -EINVAL;
+			}
+			a->xdp_mode_set = true;
+			break;
+		case 'c':
+			if (ps_parse_long(optarg, 1, 1L << 40, &a->count)) {
+				ps_err("-c takes a positive number of packets, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_SAMPLE:
+			if (ps_parse_long(optarg, 1, 1L << 30, &v)) {
+				ps_err("--sample takes N >= 1 (keep 1 packet in N), not '%s'", optarg);
+				return -EINVAL;
+			}
+			a->dp.sample = v;
+			break;
+		case 'B':
+			if (ps_parse_long(optarg, 4, 1L << 20, &v)) {
+				ps_err("-B takes a ring buffer size in KiB from 4 to 1048576, not '%s'",
+				       optarg);
+				return -EINVAL;
+			}
+			a->dp.ring_bytes = v * 1024;
+			break;
+		case OPT_TTL:
+			if (ps_parse_long(optarg, 0, 255, &v)) {
+				ps_err("--ttl-threshold takes 0 to 255, not '%s'", optarg);
+				return -EINVAL;
+			}
+			a->dp.ttl_threshold = v;
+			break;
+		case 's':
+			/* tcpdump: 0 means the whole packet. */
+			if (ps_parse_long(optarg, 0, 262144, &v)) {
+				ps_err("-s takes a snap length from 0 (whole packet) to 262144, not "
+				       "'%s'", optarg);
+				return -EINVAL;
+			}
+			a->dp.snaplen = v ? v : PS_SNAPLEN_MAX;
+			snap_set = true;
+			break;
+		case 'w':
+			a->write = optarg;
+			break;
+		case OPT_PCAPNG:
+			a->pcapng = true;
+			break;
+		case 'C':
+			if (ps_parse_long(optarg, 1, 1L << 30, &a->rotate_mb)) {
+				ps_err("-C takes a file size in millions of bytes, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'G':
+			if (ps_parse_long(optarg, 1, 1L << 30, &a->rotate_secs)) {
+				ps_err("-G takes a number of seconds, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_DURATION:
+			if (ps_parse_double(optarg, 1e9, &a->duration)) {
+				ps_err("--duration takes a positive number of seconds, not '%s'",
+				       optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'n':
+			a->line.numeric = true;
+			break;
+		case 'v':
+			a->line.verbose++;
+			ps_verbose = a->line.verbose > 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(PS_EXIT_OK);
+		case ':':
+			ps_err("%s needs a value: see `pktscope %s --help`", argv[optind - 1], name);
+			return -EINVAL;
+		default:
+			ps_err("unknown option '%s': see `pktscope %s --help`", argv[optind - 1],
+			       name);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		a->expr = join_words(argc - optind, argv + optind);
+		if (!a->expr)
+			return -ENOMEM;
+	}
+	if (a->xdp_mode_set && a->dp.hook != PS_HOOK_XDP) {
+		ps_err("--xdp-mode applies to --hook xdp only");
+		return -EINVAL;
+	}
+	if (a->file && a->nifaces) {
+		ps_err("-r reads a file and -i watches an interface: give one of them");
+		return -EINVAL;
+	}
+	if (cmd == EV_CAPTURE) {
+		if (!a->write) {
+			ps_err("capture needs -w FILE (or -w - for standard output)");
+			return -EINVAL;
+		}
+		if (!snap_set)
+			a->dp.snaplen = PS_SNAPLEN_MAX;
+	}
+	return 0;
+}
+
+static bool count_reached(const struct ev_session *s)
+{
+	return s->a->count && s->done >= (__u64)s->a->count;
+}
+
+static int on_event(void *ctx, const struct ps_event *e, const __u8 *data, __u64 ts_ns)
+{
+	struct ev_session *s = ctx;
+	char name[IF_NAMESIZE];
+	const char *ifname = s->file_label;
+
+	if (count_reached(s))
+		return 1;
+	if (!ifname)
+		ifname = if_indextoname(e->ifindex, name) ?: "?";
+	if (s->sink(s->sink_ctx, e, data, ts_ns, ifname))
+		s->sink_errors++;
+	else
+		s->done++;
+	return count_reached(s) ? 1 : 0;
+}
+
+static void sum_kernel(struct ev_session *s, struct ps_datapath *dps, int n)
+{
+	struct ps_ev_counters one;
+
+	memset(&s->kernel, 0, sizeof(s->kernel));
+	for (int i = 0; i < n; i++)
+		if (!ps_datapath_read_events(&dps[i], &one))
+			for (int k = 0; k < PS_EV_MAX; k++)
+				s->kernel.c[k] += one.c[k];
+}
+
+struct file_run {
+	struct ev_session *s;
+	__u64 first_ns;
+};
+
+static int after_record(void *ctx, __u64 ts_ns)
+{
+	struct file_run *fr = ctx;
+	struct ev_session *s = fr->s;
+
+	if (!fr->first_ns)
+		fr->first_ns = ts_ns;
+	s->ev.ts_override_ns = ts_ns;
+	ps_events_drain(&s->ev);
+	/* --duration over a file is measured in the file's own time. */
+	if (s->a->duration && (ts_ns - fr->first_ns) / 1e9 >= s->a->duration)
+		return 1;
+	return count_reached(s) || cli_stop;
+}
+
+static int run_file(struct ev_session *s,
+		    int (*declare)(void *sink, __u32 ifindex, const char *name))
+{
+	struct file_run fr = { .s = s };
+	struct ps_replay_stats rs;
+	struct ps_datapath dp;
+	int err;
+
+	err = ps_datapath_load(&dp, &s->a->dp, true);
+	if (err)
+		return err;
+	s->file_label = s->a->file;
+	err = ps_events_open(&s->ev, ps_datapath_ring_fd(&dp), on_event, s);
+	if (err) {
+		ps_err("cannot read the event ring buffer: %s", strerror(-err));
+		goto out;
+	}
+	/* The test run's packets arrive on lo: the file stands for it. */
+	if (declare)
+		declare(s->sink_ctx, 1, s->a->file);
+	err = ps_replay_file(&dp, s->a->file, &rs, after_record, &fr);
+	sum_kernel(s, &dp, 1);
+	ps_events_close(&s->ev);
+out:
+	ps_datapath_close(&dp);
+	return err;
+}
+
+static int run_live(struct ev_session *s,
+		    int (*declare)(void *sink, __u32 ifindex, const char *name))
+{
+	struct ev_args *a = (struct ev_args *)s->a;
+	struct ps_datapath dps[CLI_MAX_IFACES];
+	struct timespec t0, now;
+	int n, err, i;
+
+	err = cli_pick_ifaces(a->ifaces, &a->nifaces);
+	if (err)
+		return err;
+	n = a->nifaces;
+	err = cli_attach_all(dps, a->ifaces, n, &a->dp);
+	if (err)
+		return err;
+	err = ps_events_open(&s->ev, ps_datapath_ring_fd(&dps[0]), on_event, s);
+	for (i = 1; !err && i < n; i++)
+		err = ps_events_add(&s->ev, ps_datapath_ring_fd(&dps[i]));
+	if (err) {
+		ps_err("cannot read the event ring buffer: %s", strerror(-err));
+		goto out;
+	}
+	for (i = 0; declare && i < n; i++)
+		declare(s->sink_ctx, dps[i].ifindex, dps[i].ifname);
+	cli_announce(dps, n);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!cli_stop && !count_reached(s)) {
+		/* The timeout bounds how late a lone packet is handled: the
+		 * kernel wakes the reader only when it had caught up. */
+		err = ps_events_poll(&s->ev, 100);
+		if (err < 0) {
+			ps_err("reading events failed: %s", strerror(-err));
+			goto out_events;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (a->duration && (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >=
+					   a->duration)
+			break;
+	}
+	/* What the kernel had already sent is handled, not dropped. */
+	if (!count_reached(s))
+		ps_events_drain(&s->ev);
+	err = 0;
+	sum_kernel(s, dps, n);
+out_events:
+	ps_events_close(&s->ev);
+out:
+	cli_close_all(dps, n);
+	return err < 0 ? err : 0;
+}
+
+int ev_session_run(struct ev_session *s,
+		   int (*declare)(void *sink, __u32 ifindex, const char *name))
+{
+	return s->a->file ? run_file(s, declare) : run_live(s, declare);
+}
+
+void ev_session_report(const struct ev_session *s, json_t *extra)
+{
+	const struct ps_ev_counters *k = &s->kernel;
+	const char *verb = s->a->cmd == EV_WATCH ? "printed" : "written";
+
+	fflush(stdout);
+	if (s->a->json) {
+		json_t *o = json_pack("{s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I}}",
+				      "type", "summary", verb, (json_int_t)s->done,
+				      "received", (json_int_t)s->ev.received, "kernel",
+				      "matched", (json_int_t)k->c[PS_EV_MATCHED],
+				      "sampled_out", (json_int_t)k->c[PS_EV_SAMPLED_OUT],
+				      "sent", (json_int_t)k->c[PS_EV_SENT],
+				      "lost_ringbuf_full", (json_int_t)k->c[PS_EV_LOST_FULL],
+				      "filter_missing", (json_int_t)k->c[PS_EV_FILTER_MISSING],
+				      "user", "write_errors", (json_int_t)s->sink_errors,
+				      "malformed_records", (json_int_t)s->ev.malformed);
+		if (extra)
+			json_object_update(o, extra);
+		json_dumpf(o, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		fflush(stdout);
+		json_decref(o);
+		return;
+	}
+	fprintf(stderr, "%llu packets %s\n", (unsigned long long)s->done, verb);
+	fprintf(stderr, "%llu packets received from the kernel (%llu matched the filter, "
+		"%llu left out by --sample)\n", (unsigned long long)s->ev.received,
+		(unsigned long long)k->c[PS_EV_MATCHED],
+		(unsigned long long)k->c[PS_EV_SAMPLED_OUT]);
+	fprintf(stderr, "%llu packets dropped by kernel (ring buffer full)\n",
+		(unsigned long long)k->c[PS_EV_LOST_FULL]);
+	if (s->sink_errors || s->ev.malformed || k->c[PS_EV_FILTER_MISSING])
+		fprintf(stderr, "%llu packets not %s (output errors), %llu bad records, %llu "
+			"without a filter program\n", (unsigned long long)s->sink_errors, verb,
+			(unsigned long long)s->ev.malformed,
+			(unsigned long long)k->c[PS_EV_FILTER_MISSING]);
+}

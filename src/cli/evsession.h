@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What watch and capture share: their common options, the datapath with its
+ * event stage on interfaces or over a file, the poll loop, and the report of
+ * every count on the way (matched, sampled out, lost in the kernel, not
+ * written).  Each command brings a sink that takes the events.
+ */
+#ifndef PS_CLI_EVSESSION_H
+#define PS_CLI_EVSESSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "common.h"
+#include "events.h"
+#include "pktline.h"
+
+enum ev_cmd { EV_WATCH, EV_CAPTURE };
+
+struct ev_args {
+	enum ev_cmd cmd;
+	const char *ifaces[CLI_MAX_IFACES];
+	int nifaces;
+	const char *file;         /* -r */
+	char *expr;               /* the filter expression, or NULL */
+	struct ps_datapath_opts dp;
+	bool xdp_mode_set;
+	long count;               /* -c: packets */
+	double duration;          /* --duration: seconds, 0 = none */
+	bool json;
+	struct ps_line_opts line; /* watch: -n, -v */
+	/* capture */
+	const char *write;        /* -w */
+	bool pcapng;
+	long rotate_mb;           /* -C, in millions of bytes as tcpdump */
+	long rotate_secs;         /* -G */
+};
+
+/* Called per event with the interface's name; returns 0, or -errno when the
+ * event could not be written (counted by the session, never fatal). */
+typedef int (*ev_sink_fn)(void *sink, const struct ps_event *e, const __u8 *data,
+			  __u64 ts_ns, const char *ifname);
+
+struct ev_session {
+	const struct ev_args *a;
+	ev_sink_fn sink;
+	void *sink_ctx;
+	struct ps_events ev;
+	const char *file_label;
+	__u64 done;        /* events the sink took */
+	__u64 sink_errors; /* events the sink could not write */
+	struct ps_ev_counters kernel; /* summed at the end */
+};
+
+/* Parses argv for 'cmd'; usage() prints the command's help.  Returns 0 or
+ * -EINVAL after one line. */
+int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
+		  void (*usage)(FILE *f));
+
+/* Runs live or over the file until -c, --duration or a signal; calls
+ * 'declare' (may be NULL) once per interface before the first event. */
+int ev_session_run(struct ev_session *s,
+		   int (*declare)(void *sink, __u32 ifindex, const char *name));
+
+/* The counts, as tcpdump's closing lines on stderr, or as a JSON object
+ * (with 'extra' members) on stdout with --json. */
+void ev_session_report(const struct ev_session *s, json_t *extra);
+
+#endif
