@@ -8,9 +8,7 @@
  * for exactly the packets written (the table's expectations, summed), so a
  * test that replays the file needs no second list of what each packet is.
  *
- * pcap goes through libpcap's pcap_dump.  libpcap 1.10 cannot write pcapng,
- * so --pcapng writes the three block types it needs (section header,
- * interface description, enhanced packet) by hand.
+ * Files are written by src/capfile.c, the writer of `pktscope capture`.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include <pcap/pcap.h>
+#include "capfile.h"
 #include "counters.h"
 #include "pkt.h"
 
@@ -26,61 +24,29 @@
 #define TS_START 1700000000u
 
 struct writer {
-	pcap_t *pcap;
-	pcap_dumper_t *dumper;
-	FILE *ng;
+	struct ps_capfile *cf;
 	unsigned long n;
 	bool eth_src_set; /* --eth-src: written into every frame of 12 bytes or more */
 	uint8_t eth_src[6];
 };
 
-static int ng_block(FILE *f, uint32_t type, const void *body, uint32_t len,
-		    const void *data, uint32_t data_len)
-{
-	static const uint8_t zero[4];
-	uint32_t pad = (4 - data_len % 4) % 4;
-	uint32_t total = 12 + len + data_len + pad;
-
-	if (fwrite(&type, 4, 1, f) != 1 || fwrite(&total, 4, 1, f) != 1 ||
-	    (len && fwrite(body, len, 1, f) != 1) ||
-	    (data_len && fwrite(data, data_len, 1, f) != 1) ||
-	    (pad && fwrite(zero, pad, 1, f) != 1) || fwrite(&total, 4, 1, f) != 1)
-		return -EIO;
-	return 0;
-}
-
+/* pktscope's own capture-file writer: the files the tests read are written
+ * by the code `pktscope capture` writes with. */
 static int writer_open(struct writer *w, const char *path, bool pcapng)
 {
-	if (pcapng) {
-		/* Host byte order: the byte-order magic tells readers which. */
-		struct { uint32_t magic; uint16_t major, minor; int64_t section_len; } shb = {
-			0x1a2b3c4d, 1, 0, -1,
-		};
-		struct { uint16_t linktype, reserved; uint32_t snaplen; } idb = { 1, 0, 65535 };
+	struct ps_capfile_opts o = { .path = path, .pcapng = pcapng, .snaplen = 65535 };
+	int err = ps_capfile_open(&w->cf, &o);
 
-		w->ng = fopen(path, "wb");
-		if (!w->ng)
-			return -errno;
-		if (ng_block(w->ng, 0x0a0d0d0a, &shb, sizeof(shb), NULL, 0) ||
-		    ng_block(w->ng, 1, &idb, sizeof(idb), NULL, 0))
-			return -EIO;
-		return 0;
-	}
-	w->pcap = pcap_open_dead(DLT_EN10MB, 65535);
-	if (!w->pcap)
-		return -ENOMEM;
-	w->dumper = pcap_dump_open(w->pcap, path);
-	if (!w->dumper) {
-		fprintf(stderr, "mkpcap: %s\n", pcap_geterr(w->pcap));
-		return -EIO;
-	}
-	return 0;
+	if (!err && pcapng)
+		err = ps_capfile_add_iface(w->cf, 0, "crafted") < 0 ? -E2BIG : 0;
+	return err;
 }
 
 static int writer_put(struct writer *w, const uint8_t *data, uint32_t len)
 {
 	static uint8_t buf[PKT_MAX];
-	uint32_t usec = (w->n % 1000) * 1000, sec = TS_START + w->n / 1000;
+	uint64_t ts = (uint64_t)(TS_START + w->n / 1000) * 1000000000ULL +
+		      (w->n % 1000) * 1000000ULL;
 
 	w->n++;
 	if (w->eth_src_set && len >= 12) {
@@ -90,34 +56,12 @@ static int writer_put(struct writer *w, const uint8_t *data, uint32_t len)
 		memcpy(buf + 6, w->eth_src, 6);
 		data = buf;
 	}
-	if (w->ng) {
-		uint64_t ts = (uint64_t)sec * 1000000 + usec; /* default resolution: us */
-		struct { uint32_t ifid, ts_hi, ts_lo, caplen, len; } epb = {
-			0, ts >> 32, (uint32_t)ts, len, len,
-		};
-
-		return ng_block(w->ng, 6, &epb, sizeof(epb), data, len);
-	}
-	struct pcap_pkthdr h = { .ts = { .tv_sec = sec, .tv_usec = usec }, .caplen = len, .len = len };
-
-	pcap_dump((u_char *)w->dumper, &h, data);
-	return 0;
+	return ps_capfile_write(w->cf, ts, 0, true, "crafted", data, len, len);
 }
 
 static int writer_close(struct writer *w)
 {
-	int err = 0;
-
-	if (w->ng && fclose(w->ng))
-		err = -errno;
-	if (w->dumper) {
-		if (pcap_dump_flush(w->dumper))
-			err = -EIO;
-		pcap_dump_close(w->dumper);
-	}
-	if (w->pcap)
-		pcap_close(w->pcap);
-	return err;
+	return ps_capfile_close(w->cf, NULL);
 }
 
 /* The counters a hook reports for a set of packets, as pktscope's JSON
