@@ -6,8 +6,9 @@
 #    joined by a veth pair with IPv4 addresses, static neighbour entries and
 #    IPv6 disabled, so the link is silent unless a test sends something;
 #  - TAP output: ok / nok / skip / check_eq, a "1..N" plan at the end;
-#  - pktscope in a namespace: ps_start (waits for "pktscope: watching"),
-#    ps_stop (SIGINT, bounded wait), ps_run (foreground, for error cases);
+#  - pktscope in a namespace: ps_start (stats; ps_start_cmd for another
+#    subcommand: waits for "pktscope: watching"), ps_stop (SIGINT, bounded
+#    wait), ps_run (foreground, for error cases);
 #  - a trap on EXIT/INT/TERM that stops whatever the test started, asserts
 #    that nothing is left attached, and deletes the namespaces.
 #
@@ -285,11 +286,19 @@ wait_line() { # file, extended regex, pid: waits (bounded) for a line
 ps_start() { # name, ns, stats arguments...
 	local name=$1 ns=$2
 	shift 2
-	bg_start "$name" nsenter --net="/run/netns/$ns" -- "$PKTSCOPE" stats "$@"
+	ps_start_cmd "$name" "$ns" stats "$@"
+}
+
+# The same for any subcommand that reports "pktscope: watching" once
+# attached (stats, watch).
+ps_start_cmd() { # name, ns, subcommand, arguments...
+	local name=$1 ns=$2 sub=$3
+	shift 3
+	bg_start "$name" nsenter --net="/run/netns/$ns" -- "$PKTSCOPE" "$sub" "$@"
 	if wait_line "$TMPD/$name.err" '^pktscope: watching ' "${PID[$name]}"; then
 		return 0
 	fi
-	diag "pktscope stats $* did not report 'pktscope: watching' within ${WAIT_S}s; stderr:"
+	diag "pktscope $sub $* did not report 'pktscope: watching' within ${WAIT_S}s; stderr:"
 	diag "$(head -c 2000 "$TMPD/$name.err")"
 	return 1
 }
