@@ -39,7 +39,7 @@ static void usage(FILE *f)
 "      --hook xdp|tc      as for stats (default xdp: XDP in, TC out)\n"
 "      --xdp-mode MODE    auto (default), native or generic\n"
 "      --sample N         keep 1 packet in N, decided in the kernel\n"
-"  -B, --buffer-size KiB  ring buffer size (default 8192, a power of 2)\n"
+"  -B, --buffer-size KiB  ring buffer size (default 8192; rounded up to a power of 2)\n"
 "      --json             the closing report as one JSON object on stdout\n"
 "  -v                     libbpf's and the verifier's messages (-vv)\n"
 "  -h, --help             this help\n"

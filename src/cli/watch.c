@@ -34,7 +34,7 @@ static void usage(FILE *f)
 "  -v                     more detail (the hook)\n"
 "      --json             one JSON object per packet, one per line\n"
 "      --sample N         keep 1 packet in N, decided in the kernel\n"
-"  -B, --buffer-size KiB  ring buffer size (default 8192, a power of 2)\n"
+"  -B, --buffer-size KiB  ring buffer size (default 8192; rounded up to a power of 2)\n"
 "      --ttl-threshold N  mark TTL/hop limit below N as low (default 2)\n"
 "  -h, --help             this help\n"
 "\n"
