@@ -43,6 +43,10 @@ const void *ps__filter_classic(const struct bpf_program *prog, size_t *n);
 #define R_X BPF_REG_8
 #define R_PKT BPF_REG_9
 #define R_FP BPF_REG_10
+/* The end of the linear data, between helper calls (which clobber it and
+ * are each followed by a reload): one load from the context less per
+ * packet load. */
+#define R_END BPF_REG_5
 
 /* Stack slots, as offsets from R10. */
 #define ST_MEM(i) (-64 + 4 * (int)(i)) /* M[0..15]: -64 .. -1 */
@@ -78,6 +82,7 @@ struct xl {
 	bool fast;   /* direct reads of the linear data */
 	bool helper; /* a helper reads what lies beyond */
 	bool vlan;   /* emitting copy 1 */
+	bool loops;  /* the program has backward jumps */
 	int base;    /* label of the current copy's first classic insn */
 
 	struct bpf_insn *out;
@@ -224,9 +229,17 @@ static int data_end_off(const struct xl *x)
 					  : (int)offsetof(struct __sk_buff, data_end);
 }
 
+/* bpf_xdp_load_bytes() works on linear frames too: a linear XDP filter
+ * uses it only in programs with loops (see load_reg). */
 static int load_helper(const struct xl *x)
 {
 	return x->target == PS_FILTER_XDP ? BPF_FUNC_xdp_load_bytes : BPF_FUNC_skb_load_bytes;
+}
+
+static void reload_end(struct xl *x)
+{
+	if (x->fast)
+		ldx(x, BPF_W, R_END, R_CTX, data_end_off(x));
 }
 
 /* The helper call of a load, offset already in R2:
@@ -240,6 +253,7 @@ static void helper_load_tail(struct xl *x, int size, int dst)
 	call(x, load_helper(x));
 	emit_j(x, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 0, L_REJECT);
 	ldx(x, size_code(size), dst, R_FP, ST_BUF);
+	reload_end(x);
 }
 
 static void add_slow(struct xl *x, int label, int resume, bool reg, __u32 k, int size, int dst)
@@ -261,10 +275,9 @@ static void load_const(struct xl *x, __u64 off, int size, int dst)
 	}
 	if (x->fast && off + size <= FAST_MAX) {
 		slow = x->helper ? new_label(x) : L_REJECT;
-		ldx(x, BPF_W, BPF_REG_2, R_CTX, data_end_off(x));
 		mov64_reg(x, BPF_REG_1, R_PKT);
 		add64_imm(x, BPF_REG_1, (__s32)(off + size));
-		emit_j(x, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_1, BPF_REG_2, 0, slow);
+		emit_j(x, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_1, R_END, 0, slow);
 		if (off <= SHRT_MAX) {
 			ldx(x, size_code(size), dst, R_PKT, (__s16)off);
 		} else {
@@ -288,20 +301,27 @@ static void load_const(struct xl *x, __u64 off, int size, int dst)
 	bswap(x, dst, size);
 }
 
-/* dst = be(size bytes at offset R2 (u64) of the real frame). */
+/*
+ * dst = be(size bytes at offset R2 (u64) of the real frame).
+ *
+ * In a program with loops the helper reads these too: a register offset
+ * added to the packet pointer must be tracked precisely by the verifier,
+ * and an X that grows with every turn of a protochain loop would then make
+ * each turn's state new to it, doubling them per turn until it gives up.
+ * Through the helper X stays an unknown it need not tell apart.
+ */
 static void load_reg(struct xl *x, int size, int dst)
 {
 	int slow, resume;
 
-	if (x->fast) {
+	if (x->fast && !x->loops) {
 		slow = x->helper ? new_label(x) : L_REJECT;
 		emit_j(x, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_2, 0, FAST_MAX - size, slow);
 		mov64_reg(x, BPF_REG_3, R_PKT);
 		emit(x, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
 		mov64_reg(x, BPF_REG_4, BPF_REG_3);
 		add64_imm(x, BPF_REG_4, size);
-		ldx(x, BPF_W, BPF_REG_5, R_CTX, data_end_off(x));
-		emit_j(x, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_5, 0, slow);
+		emit_j(x, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, R_END, 0, slow);
 		ldx(x, size_code(size), dst, BPF_REG_3, 0);
 		resume = new_label(x);
 		place(x, resume);
@@ -310,7 +330,26 @@ static void load_reg(struct xl *x, int size, int dst)
 			add_slow(x, slow, resume, true, 0, size, dst);
 		return;
 	}
-	emit_j(x, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_2, 0, INT_MAX, L_REJECT);
+	if (x->loops) {
+		/* End of the load against the frame's length, not against a
+		 * constant: a comparison the verifier can decide from X's
+		 * bounds would make it track X precisely after all. */
+		if (x->target == PS_FILTER_XDP) {
+			emit(x, BPF_STX | BPF_DW | BPF_MEM, R_FP, BPF_REG_2, ST_BUF, 0);
+			mov64_reg(x, BPF_REG_1, R_CTX);
+			call(x, BPF_FUNC_xdp_get_buff_len);
+			ldx(x, BPF_DW, BPF_REG_2, R_FP, ST_BUF);
+			mov64_reg(x, BPF_REG_1, BPF_REG_0);
+			reload_end(x);
+		} else {
+			ldx(x, BPF_W, BPF_REG_1, R_CTX, offsetof(struct __sk_buff, len));
+		}
+		mov64_reg(x, BPF_REG_3, BPF_REG_2);
+		add64_imm(x, BPF_REG_3, size);
+		emit_j(x, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_3, BPF_REG_1, 0, L_REJECT);
+	} else {
+		emit_j(x, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_2, 0, INT_MAX, L_REJECT);
+	}
 	helper_load_tail(x, size, dst);
 	bswap(x, dst, size);
 }
@@ -379,6 +418,14 @@ static void pkt_load(struct xl *x, bool ind, __u32 k, int size, int dst)
 	mov64_reg(x, BPF_REG_3, BPF_REG_2);
 	add64_imm(x, BPF_REG_3, size);
 	emit_j(x, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_3, BPF_REG_1, 0, L_REJECT);
+	if (x->loops) {
+		/* The offset now fits in 32 bits.  Through a stack word the
+		 * verifier cannot follow (not 8-aligned), it forgets it comes
+		 * from X: its bounds would decide the next comparison and make
+		 * the verifier track X precisely (see load_reg). */
+		emit(x, BPF_STX | BPF_W | BPF_MEM, R_FP, BPF_REG_2, ST_BUF + 4, 0);
+		ldx(x, BPF_W, BPF_REG_2, R_FP, ST_BUF + 4);
+	}
 	emit_j(x, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_2, 0, VH_LEN - size, real);
 	mov64_reg(x, BPF_REG_3, R_FP);
 	emit(x, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
@@ -398,6 +445,7 @@ static void pkt_len(struct xl *x, int dst)
 		mov64_reg(x, BPF_REG_1, R_CTX);
 		call(x, BPF_FUNC_xdp_get_buff_len);
 		emit(x, BPF_ALU | BPF_MOV | BPF_X, dst, BPF_REG_0, 0, 0);
+		reload_end(x);
 		return;
 	}
 	if (x->target == PS_FILTER_TC && (x->flags & PS_FILTER_F_WIRE_LEN))
@@ -746,6 +794,7 @@ static void vlan_prologue(struct xl *x)
 		mov32_imm(x, BPF_REG_4, 2);
 		call(x, BPF_FUNC_skb_load_bytes);
 	}
+	reload_end(x);
 }
 
 static int check_epilogue(struct xl *x, const struct bpf_insn *e, size_t n)
@@ -796,6 +845,105 @@ static int resolve(struct xl *x)
 	return x->err;
 }
 
+static bool is_jump(const struct bpf_insn *i, long *target, size_t at)
+{
+	__u8 cls = BPF_CLASS(i->code), op = BPF_OP(i->code);
+
+	if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_CALL || op == BPF_EXIT)
+		return false;
+	*target = (long)at + 1 + (cls == BPF_JMP32 && op == BPF_JA ? i->imm : i->off);
+	return true;
+}
+
+static bool ends_flow(const struct bpf_insn *i)
+{
+	return i->code == (BPF_JMP | BPF_EXIT) || i->code == (BPF_JMP | BPF_JA) ||
+	       i->code == (BPF_JMP32 | BPF_JA);
+}
+
+/* Drops what 'keep' does not mark and renumbers the jumps: a dropped insn
+ * is either never reached or a jump to the next insn, so a jump to it goes
+ * to the next one kept. */
+static void compact(struct xl *x, const bool *keep)
+{
+	size_t *to = malloc((x->len + 1) * sizeof(*to)), i, j = 0;
+	long t;
+
+	if (!to) {
+		fail(x, -ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < x->len; i++) {
+		to[i] = j;
+		j += keep[i];
+	}
+	to[x->len] = j;
+	for (i = 0; i < x->len; i++) {
+		struct bpf_insn ins = x->out[i];
+
+		if (!keep[i])
+			continue;
+		if (is_jump(&ins, &t, i)) {
+			long off = (long)to[t] - (long)(to[i] + 1);
+
+			if (BPF_CLASS(ins.code) == BPF_JMP32 && BPF_OP(ins.code) == BPF_JA)
+				ins.imm = (__s32)off;
+			else
+				ins.off = (__s16)off; /* only ever shorter */
+		}
+		x->out[to[i]] = ins;
+	}
+	x->len = j;
+	free(to);
+}
+
+/*
+ * The verifier refuses unreachable instructions: drop them (a classic insn
+ * no path reaches, an unused reject stub, a slow path of a load that cannot
+ * need one), then the jumps to the very next insn this leaves.
+ */
+static void prune(struct xl *x)
+{
+	bool *keep = calloc(x->len + 1, sizeof(*keep));
+	size_t *stack = malloc((x->len + 1) * sizeof(*stack)), sp = 0, i;
+	long t;
+
+	if (!keep || !stack) {
+		fail(x, -ENOMEM, "out of memory");
+		goto out;
+	}
+	stack[sp++] = 0;
+	keep[0] = true;
+	while (sp) {
+		size_t succ[2];
+		int ns = 0;
+
+		i = stack[--sp];
+		if (x->out[i].code == (BPF_LD | BPF_DW | BPF_IMM)) {
+			keep[i + 1] = true;
+			succ[ns++] = i + 2;
+		} else {
+			if (is_jump(&x->out[i], &t, i))
+				succ[ns++] = (size_t)t;
+			if (!ends_flow(&x->out[i]))
+				succ[ns++] = i + 1;
+		}
+		while (ns--) {
+			if (succ[ns] < x->len && !keep[succ[ns]]) {
+				keep[succ[ns]] = true;
+				stack[sp++] = succ[ns];
+			}
+		}
+	}
+	compact(x, keep);
+	for (i = 0; i < x->len; i++)
+		keep[i] = !(x->out[i].code == (BPF_JMP | BPF_JA) && x->out[i].off == 0);
+	compact(x, keep);
+out:
+	free(keep);
+	free(stack);
+}
+
 static int translate(const struct sock_filter *c, size_t n, enum ps_filter_target target,
 		     unsigned int flags, const struct bpf_insn *epi, size_t epi_n,
 		     struct bpf_insn **out, size_t *out_n, char *err, size_t errlen)
@@ -805,7 +953,7 @@ static int translate(const struct sock_filter *c, size_t n, enum ps_filter_targe
 		.errbuf = err, .errlen = errlen,
 	};
 	bool mem_used[BPF_MEMWORDS / 2] = { false };
-	bool back, vlan;
+	bool back, vlan, loads;
 	size_t i;
 	int ret;
 
@@ -818,10 +966,17 @@ static int translate(const struct sock_filter *c, size_t n, enum ps_filter_targe
 		return x.err;
 	}
 	back = validate(&x);
+	x.loops = back;
 	if (x.err || check_epilogue(&x, epi, epi_n))
 		return x.err;
 
 	x.fast = target != PS_FILTER_SOCKET && !(flags & PS_FILTER_F_SLOW_LOADS);
+	for (i = 0, loads = false; i < n; i++)
+		loads |= (BPF_CLASS(c[i].code) == BPF_LD || BPF_CLASS(c[i].code) == BPF_LDX) &&
+			 (BPF_MODE(c[i].code) == BPF_ABS || BPF_MODE(c[i].code) == BPF_IND ||
+			  BPF_MODE(c[i].code) == BPF_MSH);
+	if (!loads)
+		x.fast = false; /* no packet pointers to load */
 	x.helper = !(target == PS_FILTER_XDP && (flags & PS_FILTER_F_XDP_LINEAR));
 	if (target == PS_FILTER_XDP && (flags & PS_FILTER_F_XDP_LINEAR) &&
 	    (flags & PS_FILTER_F_SLOW_LOADS)) {
@@ -841,6 +996,7 @@ static int translate(const struct sock_filter *c, size_t n, enum ps_filter_targe
 	mov32_imm(&x, R_X, 0);
 	if (x.fast)
 		ldx(&x, BPF_W, R_PKT, R_CTX, data_off(&x));
+	reload_end(&x);
 	for (i = 0; i < n; i++) {
 		__u16 code = c[i].code;
 
@@ -878,6 +1034,10 @@ static int translate(const struct sock_filter *c, size_t n, enum ps_filter_targe
 	emit_slow_paths(&x);
 
 	ret = x.err ? x.err : resolve(&x);
+	if (!ret) {
+		prune(&x);
+		ret = x.err;
+	}
 	free(x.pos);
 	free(x.fix);
 	free(x.slow);

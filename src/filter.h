@@ -110,9 +110,13 @@ void ps_filter_dump(const struct bpf_program *prog, void *file /* FILE * */);
 					  * a load past the linear data rejects */
 #define PS_FILTER_F_SLOW_LOADS (1u << 1) /* every load through the helper:
 					  * exercises the paged-data path */
-#define PS_FILTER_F_WIRE_LEN (1u << 2)   /* TC: BPF_LEN is skb->wire_len, which
-					  * a test run sets to the original
-					  * length of a cut-short capture */
+#define PS_FILTER_F_WIRE_LEN (1u << 2)   /* TC, for replays: BPF_LEN is
+					  * skb->wire_len, which a test run
+					  * takes in its __sk_buff context (the
+					  * original length of a cut-short
+					  * capture; without a context it is
+					  * 0).  Live, it is not skb->len for
+					  * GSO packets: leave it off. */
 #define PS_FILTER_F_VLAN_META (1u << 3)  /* TC, socket: a VLAN tag the kernel
 					  * took into skb metadata is put back
 					  * in front of the EtherType, as
@@ -125,9 +129,11 @@ struct ps_filter_opts {
 	 * log level 1 into it.  Without it, the log goes to ps_dbg() (-v). */
 	char *log_buf;
 	size_t log_size;
-	/* XDP only: expected attach type, default BPF_XDP as libpcap's
-	 * SEC("xdp.frags") gives it; a program array only takes programs whose
-	 * type, xdp.frags flag and expected attach type match its owner's. */
+	/* XDP only: expected attach type, default BPF_XDP as libbpf's
+	 * SEC("xdp.frags") gives it.  A program array only takes programs
+	 * whose type, xdp.frags flag and expected attach type match those of
+	 * the first program that used it (kernel 6.18), and a filter whose
+	 * epilogue tail-calls through an array must match it to load at all. */
 	int xdp_attach_type; /* 0 = default */
 };
 

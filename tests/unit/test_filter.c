@@ -1,0 +1,1531 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The cBPF-to-eBPF translation (src/filter.c) against libpcap's own
+ * interpreter, bpf_filter(): the code `tcpdump -r` runs.  Every check runs
+ * the translated program in the kernel with BPF_PROG_TEST_RUN and compares
+ * the value it returns with bpf_filter()'s on the same bytes, exactly (the
+ * programs here end in the "return the verdict" epilogue, so the snap
+ * length comes back, not just accept/reject).
+ *
+ * Variants of the translation run side by side:
+ *	xdp        XDP, xdp.frags: direct reads, bpf_xdp_load_bytes() beyond
+ *	xdp_slow   XDP, every load through bpf_xdp_load_bytes()
+ *	tc         SCHED_CLS: direct reads, bpf_skb_load_bytes() beyond
+ *	tc_slow    SCHED_CLS, every load through bpf_skb_load_bytes()
+ *	socket     SOCKET_FILTER (a test run puts skb->data after a 14-byte
+ *	           header: the frame goes behind one, as an AF_PACKET socket
+ *	           sees it)
+ *
+ * Needs root (CAP_BPF, CAP_NET_ADMIN); nothing is attached.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+/* libpcap's struct bpf_insn (classic) under another name: the kernel's
+ * (eBPF) is the one <linux/bpf.h> gave. */
+#define bpf_insn pcap_insn
+#include <pcap/pcap.h>
+#undef bpf_insn
+#include "filter.h"
+#include "testrun.h"
+#include "log.h"
+#include "pkt.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The largest frame an skb test run takes (one page less head and tail
+ * room), and the largest linear XDP one; beyond it XDP goes multi-buffer. */
+#define SKB_RUN_MAX 3520
+#define XDP_LINEAR_MAX 3520
+#define BIG_MAX 70000
+
+enum variant_id { V_XDP, V_XDP_SLOW, V_TC, V_TC_SLOW, V_SOCKET, V_MAX };
+
+struct variant {
+	const char *name;
+	enum ps_filter_target target;
+	unsigned int flags;
+};
+
+static const struct variant variants[V_MAX] = {
+	[V_XDP] = { "xdp", PS_FILTER_XDP, 0 },
+	[V_XDP_SLOW] = { "xdp_slow", PS_FILTER_XDP, PS_FILTER_F_SLOW_LOADS },
+	[V_TC] = { "tc", PS_FILTER_TC, 0 },
+	[V_TC_SLOW] = { "tc_slow", PS_FILTER_TC, PS_FILTER_F_SLOW_LOADS },
+	[V_SOCKET] = { "socket", PS_FILTER_SOCKET, 0 },
+};
+
+static char vlog[1 << 20];
+
+/* ---- frames ---- */
+
+struct frame {
+	char name[96];
+	const uint8_t *data;
+	uint32_t len;  /* bytes there are (caplen) */
+	uint32_t wire; /* bytes the frame had (wirelen) */
+};
+
+struct frames {
+	struct frame *f;
+	size_t n, cap;
+};
+
+static void frames_add(struct frames *fs, const char *name, const uint8_t *data,
+		       uint32_t len, uint32_t wire)
+{
+	struct frame *f;
+
+	if (fs->n == fs->cap) {
+		fs->cap = fs->cap ? fs->cap * 2 : 256;
+		fs->f = realloc(fs->f, fs->cap * sizeof(*fs->f));
+		if (!fs->f)
+			abort();
+	}
+	f = &fs->f[fs->n++];
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->data = data;
+	f->len = len;
+	f->wire = wire;
+}
+
+static struct frames corpus;  /* crafted packets, their cuts, random ones */
+static struct frames pattern; /* patterned bytes at many lengths */
+static struct frames alu_frames; /* A at [14], X at [18] */
+
+static const uint32_t interesting[] = {
+	0, 1, 2, 3, 7, 31, 32, 33, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+	0x12345678, 0xdeadbeef,
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static void build_frames(void)
+{
+	static const uint32_t cuts[] = { 6, 12, 13, 14, 15, 18, 20, 23, 24, 30, 34, 38, 42, 54, 58 };
+	static const uint32_t plens[] = {
+		14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 30, 31, 32, 33, 34, 59, 60, 61,
+		62, 63, 64, 65, 100, 255, 256, 1000, 1499, 1500, 1501, 3000, 3519, 3520,
+		3521, 4095, 4096, 4097, 5000, 9000, 16000,
+	};
+	const struct pkt_case *cases;
+	size_t ncases;
+	uint8_t *big;
+	char name[96];
+	uint64_t seed = 42;
+
+	cases = pkt_cases(&ncases);
+	for (size_t i = 0; i < ncases; i++) {
+		const struct pkt_case *c = &cases[i];
+		uint32_t seen[64];
+		int nseen = 0;
+
+		frames_add(&corpus, c->name, c->data, c->len, c->len);
+		/* Cut-short copies: at fixed lengths, at every layer boundary
+		 * and just before it, at half and at one byte short. */
+		uint32_t want[64];
+		int nw = 0;
+
+		for (size_t j = 0; j < ARRAY_SIZE(cuts); j++)
+			want[nw++] = cuts[j];
+		for (int j = 0; j < c->lay.n && nw < 60; j++) {
+			want[nw++] = c->lay.b[j].end;
+			want[nw++] = c->lay.b[j].end - 1;
+		}
+		want[nw++] = c->len / 2;
+		want[nw++] = c->len - 1;
+		for (int j = 0; j < nw; j++) {
+			bool dup = false;
+
+			if (want[j] >= c->len || c->len == 0)
+				continue;
+			for (int k = 0; k < nseen; k++)
+				dup |= seen[k] == want[j];
+			if (dup)
+				continue;
+			seen[nseen++] = want[j];
+			snprintf(name, sizeof(name), "%s/cut%u", c->name, want[j]);
+			frames_add(&corpus, name, c->data, want[j], want[j]);
+		}
+	}
+	for (int i = 0; i < 200; i++) {
+		struct pkt *p = malloc(sizeof(*p));
+		uint8_t *d;
+
+		if (!p)
+			abort();
+		pkt_random(p, &seed);
+		d = malloc(p->len);
+		if (!d)
+			abort();
+		memcpy(d, p->data, p->len);
+		snprintf(name, sizeof(name), "random%03d", i);
+		frames_add(&corpus, name, d, p->len, p->len);
+		free(p);
+	}
+
+	/* Patterned frames: byte i is a function of i, never two alike in a
+	 * row, so a load at a wrong offset shows. */
+	big = malloc(BIG_MAX);
+	if (!big)
+		abort();
+	for (uint32_t i = 0; i < BIG_MAX; i++)
+		big[i] = (uint8_t)(i * 7 + (i >> 8) + 1);
+	for (size_t j = 0; j < ARRAY_SIZE(plens); j++) {
+		snprintf(name, sizeof(name), "pattern%u", plens[j]);
+		frames_add(&pattern, name, big, plens[j], plens[j]);
+	}
+
+	/* A and X operands: every pair of interesting values. */
+	for (size_t a = 0; a < ARRAY_SIZE(interesting); a++) {
+		for (size_t x = 0; x < ARRAY_SIZE(interesting); x++) {
+			uint8_t *d = calloc(1, 60);
+
+			if (!d)
+				abort();
+			memset(d, 0xee, 14);
+			put32(d + 14, interesting[a]);
+			put32(d + 18, interesting[x]);
+			snprintf(name, sizeof(name), "A=%#x,X=%#x", interesting[a], interesting[x]);
+			frames_add(&alu_frames, name, d, 60, 60);
+		}
+	}
+}
+
+/* ---- running ---- */
+
+/* A TC test run refuses some frames before the program runs (see
+ * test_datapath.c): under ETH_HLEN, and IPv4/IPv6 EtherTypes shorter than
+ * the fixed IP header.  The socket variant still runs those. */
+static bool skb_run_refuses(const uint8_t *d, uint32_t len)
+{
+	uint16_t type;
+
+	if (len < 14)
+		return true;
+	type = d[12] << 8 | d[13];
+	return (type == 0x0800 && len < 14 + 20) || (type == 0x86dd && len < 14 + 40);
+}
+
+enum { RUN_OK = 0, RUN_SKIP = 1 };
+
+/*
+ * Runs one frame through a loaded variant: *ret is the program's return
+ * value.  RUN_SKIP when a test run cannot deliver the frame to this hook.
+ * TC with a wire length above the caplen passes it in the context.
+ */
+static int run_frame(enum variant_id v, int fd, const struct frame *f, uint32_t *ret)
+{
+	static uint8_t buf[SKB_RUN_MAX + 14];
+	struct ps_run_result res = {};
+	int err;
+
+	switch (variants[v].target) {
+	case PS_FILTER_XDP:
+		if (f->len < 14)
+			return RUN_SKIP;
+		err = ps_run(fd, f->data, f->len, NULL, 0, 1, &res);
+		break;
+	case PS_FILTER_TC:
+		if (f->len > SKB_RUN_MAX)
+			return RUN_SKIP;
+		if (f->len < 14)
+			return RUN_SKIP;
+		{
+			/* Without a context a test run leaves wire_len at 0
+			 * (live TC sets it to skb->len). */
+			struct __sk_buff ctx = { .wire_len = f->wire };
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->data,
+				    .data_size_in = f->len, .ctx_in = &ctx,
+				    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+			err = bpf_prog_test_run_opts(fd, &o) ? -errno : 0;
+			res.retval = o.retval;
+		}
+		if (err == -EINVAL && skb_run_refuses(f->data, f->len))
+			return RUN_SKIP;
+		break;
+	default:
+		if (f->len + 14 > SKB_RUN_MAX)
+			return RUN_SKIP;
+		/* A made-up EtherType (local experimental): the kernel looks
+		 * at nothing past it. */
+		memset(buf, 0x02, 12);
+		buf[12] = 0x88;
+		buf[13] = 0xb5;
+		memcpy(buf + 14, f->data, f->len);
+		err = ps_run(fd, buf, f->len + 14, NULL, 0, 1, &res);
+		break;
+	}
+	if (err)
+		fail_msg("%s: test run of %s (%u bytes) failed: %s", variants[v].name, f->name,
+			 f->len, strerror(-err));
+	*ret = res.retval;
+	return RUN_OK;
+}
+
+static bool has_backjump(const struct bpf_program *p)
+{
+	for (unsigned int i = 0; i < p->bf_len; i++)
+		if (p->bf_insns[i].code == (BPF_JMP | BPF_JA) && (int32_t)p->bf_insns[i].k < 0)
+			return true;
+	return false;
+}
+
+/*
+ * bpf_filter() on one frame.  A program with backward jumps (protochain)
+ * can loop for ever in libpcap 1.10's interpreter: it runs in a child that
+ * gets two seconds; *hang says it never returned.
+ */
+static uint32_t peer(const struct bpf_program *p, bool guard, const struct frame *f, bool *hang)
+{
+	int fds[2], status;
+	uint32_t v = 0;
+	pid_t pid;
+
+	*hang = false;
+	if (!guard)
+		return ps_filter_interpret(p, f->data, f->wire, f->len);
+	if (pipe(fds))
+		fail_msg("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		alarm(2);
+		v = ps_filter_interpret(p, f->data, f->wire, f->len);
+		if (write(fds[1], &v, sizeof(v)) != sizeof(v))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &v, sizeof(v)) != sizeof(v))
+		*hang = true;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return v;
+}
+
+static int load_variant(const struct bpf_program *p, enum variant_id v, int *fd)
+{
+	struct ps_ebpf_insn epi[PS_FILTER_EPILOGUE_MAX];
+	struct ps_filter_opts o = {
+		.flags = variants[v].flags,
+		.log_buf = vlog,
+		.log_size = sizeof(vlog),
+	};
+	size_t n = ps_filter_epilogue_return(epi);
+	int err;
+
+	vlog[0] = '\0';
+	err = ps_filter_load_opts(p, variants[v].target, epi, n, &o, fd);
+	if (err) {
+		size_t l = strlen(vlog);
+
+		/* The end of the log says why. */
+		print_error("%s: load failed (%s); verifier log tail:\n%s\n", variants[v].name,
+			    strerror(-err), vlog + (l > 3000 ? l - 3000 : 0));
+	}
+	return err;
+}
+
+struct tally {
+	unsigned long runs, skipped, mismatches, accepted, hangs;
+};
+
+/*
+ * Loads 'p' for every variant in 'mask' and compares each frame of 'fs'
+ * with bpf_filter().  Prints the first mismatches; returns their number.
+ */
+static unsigned long compare(const char *what, const struct bpf_program *p,
+			     const struct frames *fs, unsigned int mask, struct tally *t)
+{
+	int fds[V_MAX];
+	bool guard = has_backjump(p);
+	unsigned long bad = 0;
+
+	for (int v = 0; v < V_MAX; v++) {
+		fds[v] = -1;
+		if (!(mask & 1u << v))
+			continue;
+		if (load_variant(p, v, &fds[v]))
+			fail_msg("%s: cannot load for %s", what, variants[v].name);
+	}
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct frame *f = &fs->f[i];
+		bool hang;
+		uint32_t want = peer(p, guard, f, &hang), got;
+
+		if (hang)
+			t->hangs++;
+		if (want && !hang)
+			t->accepted++;
+		for (int v = 0; v < V_MAX; v++) {
+			if (fds[v] < 0)
+				continue;
+			if (run_frame(v, fds[v], f, &got) == RUN_SKIP) {
+				t->skipped++;
+				continue;
+			}
+			t->runs++;
+			/* libpcap never ends: any verdict will do (ours ends
+			 * after PS_FILTER_MAX_BACKJUMPS). */
+			if (hang || got == want)
+				continue;
+			if (++bad <= 20)
+				print_error("MISMATCH %s | frame %s (%u of %u bytes) | %s: eBPF %u, "
+					    "bpf_filter %u\n", what, f->name, f->len, f->wire,
+					    variants[v].name, got, want);
+		}
+	}
+	for (int v = 0; v < V_MAX; v++)
+		if (fds[v] >= 0)
+			close(fds[v]);
+	t->mismatches += bad;
+	return bad;
+}
+
+#define ALL_VARIANTS ((1u << V_MAX) - 1)
+
+/* ---- classic programs by hand ---- */
+
+#define S(code, k) ((struct pcap_insn)BPF_STMT(code, k))
+#define J(code, k, jt, jf) ((struct pcap_insn)BPF_JUMP(code, k, jt, jf))
+
+struct prog {
+	char name[96];
+	struct pcap_insn insns[128];
+	unsigned int n;
+};
+
+static void prog_init(struct prog *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void prog_init(struct prog *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(p, 0, sizeof(*p));
+	va_start(ap, fmt);
+	vsnprintf(p->name, sizeof(p->name), fmt, ap);
+	va_end(ap);
+}
+
+static void add(struct prog *p, struct pcap_insn i)
+{
+	assert_true(p->n < ARRAY_SIZE(p->insns));
+	p->insns[p->n++] = i;
+}
+
+static unsigned long check_prog(struct prog *p, const struct frames *fs, struct tally *t)
+{
+	struct bpf_program bp = { .bf_len = p->n, .bf_insns = p->insns };
+
+	return compare(p->name, &bp, fs, ALL_VARIANTS, t);
+}
+
+static void report(const char *what, const struct tally *t, unsigned long progs)
+{
+	print_message("# %s: %lu programs, %lu runs compared, %lu skipped (frames a test run "
+		      "cannot deliver to that hook), %lu mismatches\n",
+		      what, progs, t->runs, t->skipped, t->mismatches);
+	if (t->mismatches)
+		fail_msg("%s: %lu mismatches (above)", what, t->mismatches);
+}
+
+static void test_ret(void **state)
+{
+	static const uint32_t ks[] = { 0, 1, 96, 262144, 0x7fffffff, 0x80000000, 0xffffffff };
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ks); i++) {
+		prog_init(&p, "ret #%#x", ks[i]);
+		add(&p, S(BPF_RET | BPF_K, ks[i]));
+		check_prog(&p, &pattern, &t), n++;
+		prog_init(&p, "ld #%#x; ret a", ks[i]);
+		add(&p, S(BPF_LD | BPF_IMM, ks[i]));
+		add(&p, S(BPF_RET | BPF_A, 0));
+		check_prog(&p, &pattern, &t), n++;
+		prog_init(&p, "ldx #%#x; txa; ret a", ks[i]);
+		add(&p, S(BPF_LDX | BPF_IMM, ks[i]));
+		add(&p, S(BPF_MISC | BPF_TXA, 0));
+		add(&p, S(BPF_RET | BPF_A, 0));
+		check_prog(&p, &pattern, &t), n++;
+		prog_init(&p, "ld #%#x; tax; ld #5; txa; ret a", ks[i]);
+		add(&p, S(BPF_LD | BPF_IMM, ks[i]));
+		add(&p, S(BPF_MISC | BPF_TAX, 0));
+		add(&p, S(BPF_LD | BPF_IMM, 5));
+		add(&p, S(BPF_MISC | BPF_TXA, 0));
+		add(&p, S(BPF_RET | BPF_A, 0));
+		check_prog(&p, &pattern, &t), n++;
+	}
+	/* A and X start at 0. */
+	prog_init(&p, "ret a (A never set)");
+	add(&p, S(BPF_RET | BPF_A, 0));
+	check_prog(&p, &pattern, &t), n++;
+	prog_init(&p, "txa; add #9; ret a (X never set)");
+	add(&p, S(BPF_MISC | BPF_TXA, 0));
+	add(&p, S(BPF_ALU | BPF_ADD | BPF_K, 9));
+	add(&p, S(BPF_RET | BPF_A, 0));
+	check_prog(&p, &pattern, &t), n++;
+	report("ret/tax/txa/imm", &t, n);
+}
+
+static const uint32_t load_offsets[] = {
+	0, 1, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 30, 56, 57, 58, 59, 60, 61, 62, 63,
+	64, 96, 254, 255, 256, 1496, 1497, 1498, 1499, 1500, 2999, 3516, 3517, 3518, 3519,
+	3520, 4092, 4093, 4094, 4095, 4096, 4097, 4999, 8999, 15996, 15999, 16000, 0x7fff,
+	0x8000, 0xfefe, 0xff00, 0xfffe, 0xffff, 0x10000, 0x7ffffffe, 0x7fffffff, 0x80000000,
+	0xfffffffc, 0xfffffffe, 0xffffffff,
+};
+
+static const int sizes[] = { BPF_B, BPF_H, BPF_W };
+
+static const char *size_name(int s)
+{
+	return s == BPF_B ? "b" : s == BPF_H ? "h" : "w";
+}
+
+/* ld [k] at every width, and at every offset around the frames' ends: the
+ * value, and whether the load passed ("ld [k]; ld #7; ret a"). */
+static void test_ld_abs(void **state)
+{
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (size_t i = 0; i < ARRAY_SIZE(load_offsets); i++) {
+			uint32_t k = load_offsets[i];
+
+			prog_init(&p, "ld%s [%u]; ret a", size_name(sizes[s]), k);
+			add(&p, S(BPF_LD | sizes[s] | BPF_ABS, k));
+			add(&p, S(BPF_RET | BPF_A, 0));
+			check_prog(&p, &pattern, &t), n++;
+			prog_init(&p, "ld%s [%u]; ld #7; ret a", size_name(sizes[s]), k);
+			add(&p, S(BPF_LD | sizes[s] | BPF_ABS, k));
+			add(&p, S(BPF_LD | BPF_IMM, 7));
+			add(&p, S(BPF_RET | BPF_A, 0));
+			check_prog(&p, &pattern, &t), n++;
+		}
+	}
+	report("ld abs", &t, n);
+}
+
+/* ld [x + k]: X + k past 2^32 must not wrap to the start of the frame. */
+static void test_ld_ind(void **state)
+{
+	static const uint32_t xs[] = { 0, 1, 14, 46, 60, 3000, 0xfeff, 0xffff, 0x10000,
+				       0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff };
+	static const uint32_t ks[] = { 0, 1, 2, 14, 16, 3000, 0xff00, 0x7fffffff, 0x80000000,
+				       0xffffffff };
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (size_t i = 0; i < ARRAY_SIZE(xs); i++) {
+			for (size_t j = 0; j < ARRAY_SIZE(ks); j++) {
+				prog_init(&p, "ldx #%#x; ld%s [x + %#x]; lsh #1; or #1; ret a",
+					  xs[i], size_name(sizes[s]), ks[j]);
+				add(&p, S(BPF_LDX | BPF_IMM, xs[i]));
+				add(&p, S(BPF_LD | sizes[s] | BPF_IND, ks[j]));
+				/* value and "passed" at once: A * 2 + 1 is never
+				 * 0, so a pass never reads as a reject */
+				add(&p, S(BPF_ALU | BPF_LSH | BPF_K, 1));
+				add(&p, S(BPF_ALU | BPF_OR | BPF_K, 1));
+				add(&p, S(BPF_RET | BPF_A, 0));
+				check_prog(&p, &pattern, &t), n++;
+			}
+		}
+	}
+	/* X from the frame itself, as libpcap uses it (header lengths). */
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		prog_init(&p, "ldxb 4*([14]&0xf); ld%s [x + 14]; ret a|1", size_name(sizes[s]));
+		add(&p, S(BPF_LDX | BPF_MSH | BPF_B, 14));
+		add(&p, S(BPF_LD | sizes[s] | BPF_IND, 14));
+		add(&p, S(BPF_ALU | BPF_OR | BPF_K, 1));
+		add(&p, S(BPF_RET | BPF_A, 0));
+		check_prog(&p, &corpus, &t), n++;
+	}
+	report("ld ind", &t, n);
+}
+
+static void test_ldx_msh(void **state)
+{
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(load_offsets); i++) {
+		uint32_t k = load_offsets[i];
+
+		prog_init(&p, "ldxb 4*([%u]&0xf); txa; add #1; ret a", k);
+		add(&p, S(BPF_LDX | BPF_MSH | BPF_B, k));
+		add(&p, S(BPF_MISC | BPF_TXA, 0));
+		add(&p, S(BPF_ALU | BPF_ADD | BPF_K, 1));
+		add(&p, S(BPF_RET | BPF_A, 0));
+		check_prog(&p, &pattern, &t), n++;
+	}
+	report("ldx msh", &t, n);
+}
+
+static void test_len(void **state)
+{
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	prog_init(&p, "ld len; ret a");
+	add(&p, S(BPF_LD | BPF_W | BPF_LEN, 0));
+	add(&p, S(BPF_RET | BPF_A, 0));
+	check_prog(&p, &pattern, &t), n++;
+	check_prog(&p, &corpus, &t), n++;
+	prog_init(&p, "ldx len; txa; ret a");
+	add(&p, S(BPF_LDX | BPF_W | BPF_LEN, 0));
+	add(&p, S(BPF_MISC | BPF_TXA, 0));
+	add(&p, S(BPF_RET | BPF_A, 0));
+	check_prog(&p, &pattern, &t), n++;
+	report("len", &t, n);
+}
+
+static void test_scratch(void **state)
+{
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	/* Every word written from A and from X, read back into A and X in
+	 * another order, summed. */
+	prog_init(&p, "M[0..15] from A and X, read back");
+	for (int i = 0; i < 16; i++) {
+		if (i % 2) {
+			add(&p, S(BPF_LDX | BPF_IMM, 0x1000u * (i + 1) + 0x80000000u));
+			add(&p, S(BPF_STX, i));
+		} else {
+			add(&p, S(BPF_LD | BPF_B | BPF_ABS, 14 + i));
+			add(&p, S(BPF_ST, i));
+		}
+	}
+	add(&p, S(BPF_LD | BPF_IMM, 0));
+	for (int i = 15; i >= 0; i--) {
+		add(&p, S(BPF_MISC | BPF_TAX, 0));
+		add(&p, S(BPF_LD | BPF_MEM, i));
+		add(&p, S(BPF_ALU | BPF_ADD | BPF_X, 0));
+		add(&p, S(BPF_ALU | BPF_MUL | BPF_K, 3));
+		if (i == 7) {
+			add(&p, S(BPF_ST, 15));
+			add(&p, S(BPF_LDX | BPF_MEM, 15));
+			add(&p, S(BPF_MISC | BPF_TXA, 0));
+		}
+	}
+	add(&p, S(BPF_RET | BPF_A, 0));
+	check_prog(&p, &pattern, &t), n++;
+	report("scratch memory", &t, n);
+}
+
+/* Scratch words start at 0 here (libpcap 1.10 leaves them undefined, and
+ * pcap_compile() never reads one before writing it: no peer to ask). */
+static void test_scratch_zeroed(void **state)
+{
+	struct bpf_program bp;
+	struct pcap_insn insns[] = {
+		S(BPF_LD | BPF_MEM, 3),
+		S(BPF_ALU | BPF_ADD | BPF_K, 5),
+		S(BPF_LDX | BPF_MEM, 12),
+		S(BPF_ALU | BPF_ADD | BPF_X, 0),
+		S(BPF_RET | BPF_A, 0),
+	};
+	struct frame *f = &pattern.f[20];
+
+	bp.bf_len = ARRAY_SIZE(insns);
+	bp.bf_insns = insns;
+	for (int v = 0; v < V_MAX; v++) {
+		uint32_t got;
+		int fd;
+
+		assert_int_equal(load_variant(&bp, v, &fd), 0);
+		assert_int_equal(run_frame(v, fd, f, &got), RUN_OK);
+		assert_int_equal(got, 5);
+		close(fd);
+	}
+}
+
+static const int alu_ops[] = {
+	BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_MOD, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH,
+};
+
+static const char *op_name(int op)
+{
+	switch (op) {
+	case BPF_ADD: return "add";
+	case BPF_SUB: return "sub";
+	case BPF_MUL: return "mul";
+	case BPF_DIV: return "div";
+	case BPF_MOD: return "mod";
+	case BPF_AND: return "and";
+	case BPF_OR: return "or";
+	case BPF_XOR: return "xor";
+	case BPF_LSH: return "lsh";
+	case BPF_RSH: return "rsh";
+	case BPF_NEG: return "neg";
+	}
+	return "?";
+}
+
+static const char *jmp_name(int op)
+{
+	switch (op) {
+	case BPF_JEQ: return "jeq";
+	case BPF_JGT: return "jgt";
+	case BPF_JGE: return "jge";
+	case BPF_JSET: return "jset";
+	}
+	return "?";
+}
+
+/* One frame per A value (X irrelevant) for the K forms. */
+static struct frames alu_a_frames;
+
+static void test_alu_k(void **state)
+{
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	for (size_t o = 0; o < ARRAY_SIZE(alu_ops); o++) {
+		for (size_t i = 0; i < ARRAY_SIZE(interesting); i++) {
+			uint32_t k = interesting[i];
+
+			/* Refused by bpf_validate() (and tested there). */
+			if ((alu_ops[o] == BPF_DIV || alu_ops[o] == BPF_MOD) && k == 0)
+				continue;
+			/* libpcap never emits shifts by 32 or more. */
+			if ((alu_ops[o] == BPF_LSH || alu_ops[o] == BPF_RSH) && k > 31)
+				continue;
+			prog_init(&p, "ld [14]; %s #%#x; ret a", op_name(alu_ops[o]), k);
+			add(&p, S(BPF_LD | BPF_W | BPF_ABS, 14));
+			add(&p, S(BPF_ALU | alu_ops[o] | BPF_K, k));
+			add(&p, S(BPF_RET | BPF_A, 0));
+			check_prog(&p, &alu_a_frames, &t), n++;
+		}
+	}
+	prog_init(&p, "ld [14]; neg; ret a");
+	add(&p, S(BPF_LD | BPF_W | BPF_ABS, 14));
+	add(&p, S(BPF_ALU | BPF_NEG, 0));
+	add(&p, S(BPF_RET | BPF_A, 0));
+	check_prog(&p, &alu_a_frames, &t), n++;
+	report("alu k", &t, n);
+}
+
+/* X from the frame: includes X = 0 for div and mod (the filter rejects)
+ * and shifts by 32 and more (A becomes 0). */
+static void test_alu_x(void **state)
+{
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	for (size_t o = 0; o < ARRAY_SIZE(alu_ops); o++) {
+		prog_init(&p, "ld [18]; tax; ld [14]; %s x; ret a", op_name(alu_ops[o]));
+		add(&p, S(BPF_LD | BPF_W | BPF_ABS, 18));
+		add(&p, S(BPF_MISC | BPF_TAX, 0));
+		add(&p, S(BPF_LD | BPF_W | BPF_ABS, 14));
+		add(&p, S(BPF_ALU | alu_ops[o] | BPF_X, 0));
+		add(&p, S(BPF_RET | BPF_A, 0));
+		check_prog(&p, &alu_frames, &t), n++;
+		/* The same, returning a constant: tells "rejected" from "A is 0". */
+		prog_init(&p, "ld [18]; tax; ld [14]; %s x; ld #3; ret a", op_name(alu_ops[o]));
+		add(&p, S(BPF_LD | BPF_W | BPF_ABS, 18));
+		add(&p, S(BPF_MISC | BPF_TAX, 0));
+		add(&p, S(BPF_LD | BPF_W | BPF_ABS, 14));
+		add(&p, S(BPF_ALU | alu_ops[o] | BPF_X, 0));
+		add(&p, S(BPF_LD | BPF_IMM, 3));
+		add(&p, S(BPF_RET | BPF_A, 0));
+		check_prog(&p, &alu_frames, &t), n++;
+	}
+	report("alu x", &t, n);
+}
+
+static const int jmp_ops[] = { BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET };
+
+/* Every shape of (jt, jf): both 0, either 0, equal, distinct. */
+static void jmp_prog(struct prog *p, int op, int src, uint32_t k, int jt, int jf)
+{
+	prog_init(p, "%s %s #%#x jt %d jf %d", jmp_name(op), src == BPF_X ? "x" : "k", k,
+		  jt, jf);
+	if (src == BPF_X) {
+		add(p, S(BPF_LD | BPF_W | BPF_ABS, 18));
+		add(p, S(BPF_MISC | BPF_TAX, 0));
+	}
+	add(p, S(BPF_LD | BPF_W | BPF_ABS, 14));
+	add(p, J(BPF_JMP | op | src, k, jt, jf));
+	add(p, S(BPF_RET | BPF_K, 11));
+	add(p, S(BPF_RET | BPF_K, 12));
+	add(p, S(BPF_RET | BPF_K, 13));
+}
+
+static void test_jmp(void **state)
+{
+	static const uint32_t ks[] = { 0, 1, 7, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff };
+	static const int shapes[][2] = { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 }, { 2, 1 }, { 1, 2 },
+					 { 0, 2 }, { 2, 0 }, { 2, 2 } };
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	for (size_t o = 0; o < ARRAY_SIZE(jmp_ops); o++) {
+		for (size_t s = 0; s < ARRAY_SIZE(shapes); s++) {
+			for (size_t i = 0; i < ARRAY_SIZE(ks); i++) {
+				jmp_prog(&p, jmp_ops[o], BPF_K, ks[i], shapes[s][0], shapes[s][1]);
+				check_prog(&p, &alu_a_frames, &t), n++;
+			}
+			jmp_prog(&p, jmp_ops[o], BPF_X, 0, shapes[s][0], shapes[s][1]);
+			check_prog(&p, &alu_frames, &t), n++;
+		}
+	}
+	/* ja: forward over returns, and a long one. */
+	prog_init(&p, "ja over two returns");
+	add(&p, S(BPF_LD | BPF_B | BPF_ABS, 14));
+	add(&p, S(BPF_JMP | BPF_JA, 2));
+	add(&p, S(BPF_RET | BPF_K, 1));
+	add(&p, S(BPF_RET | BPF_K, 2));
+	add(&p, J(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 1));
+	add(&p, S(BPF_RET | BPF_K, 3));
+	add(&p, S(BPF_RET | BPF_A, 0));
+	check_prog(&p, &pattern, &t), n++;
+	prog_init(&p, "ja 0 (no-op) and a jump of 40");
+	add(&p, S(BPF_JMP | BPF_JA, 0));
+	add(&p, S(BPF_LD | BPF_B | BPF_ABS, 15));
+	add(&p, J(BPF_JMP | BPF_JGT | BPF_K, 100, 40, 0));
+	for (int i = 0; i < 40; i++)
+		add(&p, S(BPF_ALU | BPF_ADD | BPF_K, 1));
+	add(&p, S(BPF_RET | BPF_A, 0));
+	check_prog(&p, &pattern, &t), n++;
+	report("jmp", &t, n);
+}
+
+/* Backward jumps, as protochain uses them: up to PS_FILTER_MAX_BACKJUMPS
+ * iterations give libpcap's answer, one more rejects. */
+static void test_backjump(void **state)
+{
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+	int iters[] = { 1, 2, 10, PS_FILTER_MAX_BACKJUMPS };
+
+	for (size_t i = 0; i < ARRAY_SIZE(iters); i++) {
+		/* X counts up to N; the loop reads the frame at X. */
+		prog_init(&p, "loop %d times", iters[i]);
+		add(&p, S(BPF_LDX | BPF_IMM, 0));
+		add(&p, S(BPF_LD | BPF_B | BPF_IND, 14));         /* 1: loop */
+		add(&p, S(BPF_MISC | BPF_TXA, 0));
+		add(&p, S(BPF_ALU | BPF_ADD | BPF_K, 1));
+		add(&p, S(BPF_MISC | BPF_TAX, 0));
+		add(&p, J(BPF_JMP | BPF_JEQ | BPF_K, iters[i] + 1, 1, 0));
+		add(&p, S(BPF_JMP | BPF_JA, (uint32_t)-6));      /* to 1 */
+		add(&p, S(BPF_RET | BPF_A, 0));
+		check_prog(&p, &pattern, &t), n++;
+	}
+	report("backward jumps", &t, n);
+
+	/* One more than the bound: libpcap 1.10 goes on, we stop. */
+	struct bpf_program bp = { .bf_len = p.n, .bf_insns = p.insns };
+
+	p.insns[5].k = PS_FILTER_MAX_BACKJUMPS + 2;
+	for (int v = 0; v < V_MAX; v++) {
+		uint32_t got;
+		int fd;
+
+		assert_int_equal(load_variant(&bp, v, &fd), 0);
+		assert_int_equal(run_frame(v, fd, &pattern.f[30], &got), RUN_OK);
+		if (got != 0)
+			fail_msg("%s: %d backward jumps: got %u, want 0", variants[v].name,
+				 PS_FILTER_MAX_BACKJUMPS + 1, got);
+		close(fd);
+	}
+}
+
+/* ---- random programs ---- */
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state >> 11);
+}
+
+static uint32_t rnd_k(void)
+{
+	switch (rnd() % 4) {
+	case 0: return interesting[rnd() % ARRAY_SIZE(interesting)];
+	case 1: return rnd() % 8;
+	case 2: return rnd() % 100;
+	default: return rnd();
+	}
+}
+
+static uint32_t rnd_off(void)
+{
+	switch (rnd() % 8) {
+	case 0: return rnd_k();
+	case 1: return rnd() % 5000;
+	default: return rnd() % 90;
+	}
+}
+
+/* A valid forward-only program of every opcode libpcap's validator takes;
+ * M[] written before anything reads it. */
+static void random_prog(struct prog *p, int idx)
+{
+	unsigned int len = 6 + rnd() % 36, i;
+
+	prog_init(p, "random program %d", idx);
+	/* libpcap 1.10's interpreter leaves M[] uninitialised. */
+	for (i = 0; i < 16; i++) {
+		if (i == 0 || rnd() % 2)
+			add(p, S(BPF_LD | BPF_IMM, rnd_k()));
+		add(p, S(BPF_ST, i));
+	}
+	len += p->n;
+	while (p->n < len && p->n < ARRAY_SIZE(p->insns) - 1) {
+		unsigned int left = len - p->n - 1; /* insns after this one, before the last */
+		int sz = sizes[rnd() % 3];
+		int op;
+
+		if (left > 60)
+			left = 60;
+		switch (rnd() % 16) {
+		case 0: add(p, S(BPF_LD | sz | BPF_ABS, rnd_off())); break;
+		case 1: add(p, S(BPF_LD | sz | BPF_IND, rnd_off())); break;
+		case 2: add(p, S(BPF_LDX | BPF_MSH | BPF_B, rnd_off())); break;
+		case 3:
+			add(p, S(rnd() % 2 ? BPF_LD | BPF_W | BPF_LEN : BPF_LDX | BPF_W | BPF_LEN, 0));
+			break;
+		case 4: add(p, S((rnd() % 2 ? BPF_LD : BPF_LDX) | BPF_IMM, rnd_k())); break;
+		case 5: add(p, S((rnd() % 2 ? BPF_LD : BPF_LDX) | BPF_MEM, rnd() % 16)); break;
+		case 6: add(p, S(rnd() % 2 ? BPF_ST : BPF_STX, rnd() % 16)); break;
+		case 7:
+		case 8:
+			op = alu_ops[rnd() % ARRAY_SIZE(alu_ops)];
+			if (rnd() % 2) {
+				add(p, S(BPF_ALU | op | BPF_X, 0));
+			} else {
+				uint32_t k = rnd_k();
+
+				if ((op == BPF_DIV || op == BPF_MOD) && !k)
+					k = 3;
+				if (op == BPF_LSH || op == BPF_RSH)
+					k %= 32;
+				add(p, S(BPF_ALU | op | BPF_K, k));
+			}
+			break;
+		case 9: add(p, S(BPF_ALU | BPF_NEG, 0)); break;
+		case 10: add(p, S(BPF_MISC | (rnd() % 2 ? BPF_TAX : BPF_TXA), 0)); break;
+		case 11:
+			add(p, S(BPF_JMP | BPF_JA, left ? rnd() % (left + 1) : 0));
+			break;
+		case 12:
+			if (rnd() % 4 == 0) {
+				add(p, S(BPF_RET | (rnd() % 2 ? BPF_A : BPF_K), rnd() % 3 ? rnd_k() : 0));
+				break;
+			}
+			/* fall through */
+		default:
+			op = jmp_ops[rnd() % ARRAY_SIZE(jmp_ops)];
+			add(p, J(BPF_JMP | op | (rnd() % 2 ? BPF_X : BPF_K), rnd_k(),
+				 left ? rnd() % (left + 1) : 0, left ? rnd() % (left + 1) : 0));
+		}
+	}
+	add(p, S(BPF_RET | BPF_A, 0));
+}
+
+static struct frames fuzz_frames;
+
+static void test_random_programs(void **state)
+{
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0, bad = 0;
+
+	for (int i = 0; i < 300; i++) {
+		random_prog(&p, i);
+		assert_true(bpf_validate(p.insns, p.n));
+		if (check_prog(&p, &fuzz_frames, &t) && ++bad <= 3)
+			for (unsigned int j = 0; j < p.n; j++)
+				print_error("  %s\n", bpf_image(&p.insns[j], j));
+		n++;
+	}
+	report("random programs", &t, n);
+}
+
+/* ---- pcap-filter expressions ---- */
+
+static const char *const expressions[] = {
+	"",
+	"tcp",
+	"udp",
+	"icmp",
+	"arp",
+	"ip",
+	"ip6",
+	"tcp port 80",
+	"udp port 53",
+	"port 443",
+	"tcp dst port 80",
+	"udp src port 40001",
+	"src port 40000 and dst port 443",
+	"host 10.0.0.1",
+	"src host 10.0.0.1",
+	"dst host 10.0.0.2",
+	"net 10.0.0.0/8",
+	"src net 10.0.0.0/8 and not icmp",
+	"dst net 192.168.0.0/16",
+	"ip6 host 2001:db8::1",
+	"ip6 net 2001:db8::/32",
+	"vlan",
+	"vlan 10",
+	"vlan and udp",
+	"vlan and vlan",
+	"vlan and ip6",
+	"tcp[tcpflags] & tcp-syn != 0",
+	"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+	"tcp[tcpflags] & (tcp-fin|tcp-urg|tcp-push) == (tcp-fin|tcp-urg|tcp-push)",
+	"ip6[6] = 6 and ip6[53] & tcp-syn != 0",
+	"ip[8] < 5",
+	"ip[6:2] & 0x1fff != 0",
+	"ip[0] & 0xf > 5",
+	"udp[8:2] = 0x1234",
+	"udp[4:2] > 100",
+	"tcp[13] = 0x12",
+	"len > 100",
+	"len <= 60",
+	"greater 1000",
+	"less 64",
+	"ether host 02:00:00:00:00:01",
+	"ether src 02:00:00:00:00:01",
+	"ether broadcast",
+	"ether multicast",
+	"ether proto 0x88b5",
+	"arp and arp[6:2] = 2",
+	"icmp[icmptype] = icmp-echo",
+	"icmp[icmptype] != icmp-echo and icmp",
+	"icmp6",
+	"icmp6 and ip6[40] = 128",
+	"ip proto 253",
+	"ip proto 47 or ip proto 58",
+	"ip6 proto 17",
+	"portrange 40000-40010",
+	"tcp portrange 1-1024",
+	"udp and (port 53 or port 5353 or portrange 33434-33534)",
+	"not tcp and not udp",
+	"not (tcp or udp or icmp or arp)",
+	"(tcp or udp) and not port 80",
+	"ip and (ip[6] & 0x20 != 0 or ip[6:2] & 0x1fff != 0)",
+	"ip[2:2] > len - 14",
+	"tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420",
+	"udp[0:2] * 2 / 3 % 7 = 1",
+	"ip[1] - ip[8] + (ip[9] << 2) > 40",
+	"ip6 protochain 6",
+	"ip protochain 17",
+	"ip6 and ip6[6] = 0",
+	"ether[12:2] > 1500",
+	"llc",
+	"greater 70000",
+	"ether src 00:00:00:00:00:00 and ether dst 00:00:00:00:00:00",
+	"len >= 0",
+};
+
+/* Expressions libpcap itself refuses (so does tcpdump): pktscope must give
+ * libpcap's message.  libpcap 1.10 reads tcp[] only over IPv4, so the
+ * second one matches nothing and its optimizer says so. */
+static const char *const refused_expressions[] = {
+	"tcp and udp",
+	"ip6 and tcp[tcpflags] & tcp-syn != 0",
+	"ip and ip6",
+};
+
+struct expr_state {
+	const char *expr;
+};
+
+static struct tally expr_total;
+
+static void test_expression(void **state)
+{
+	const struct expr_state *es = *state;
+	struct bpf_program bp;
+	char err[PCAP_ERRBUF_SIZE];
+	struct tally t = {};
+	char what[256];
+
+	if (ps_filter_compile(es->expr, 0, &bp, err, sizeof(err)))
+		fail_msg("'%s': does not compile: %s", es->expr, err);
+	snprintf(what, sizeof(what), "'%s'", es->expr);
+	compare(what, &bp, &corpus, ALL_VARIANTS, &t);
+	print_message("# '%s': %u classic insns; %lu runs, %lu skipped, %lu accepted of %zu "
+		      "frames%s\n", es->expr, bp.bf_len, t.runs, t.skipped, t.accepted, corpus.n,
+		      t.hangs ? " (libpcap never ends on some: any verdict counts)" : "");
+	expr_total.runs += t.runs;
+	expr_total.skipped += t.skipped;
+	expr_total.mismatches += t.mismatches;
+	ps_filter_free(&bp);
+	if (t.mismatches)
+		fail_msg("'%s': %lu mismatches (above)", es->expr, t.mismatches);
+}
+
+/* Captures cut to a snap length: the kernel sees caplen bytes, BPF_LEN must
+ * still be the wire length (TC with PS_FILTER_F_WIRE_LEN). */
+static void test_wire_len(void **state)
+{
+	static const char *const exprs[] = { "len > 100", "greater 200", "less 80",
+					     "tcp and len > 60", "ip[2:2] > len - 14" };
+	struct ps_ebpf_insn epi[PS_FILTER_EPILOGUE_MAX];
+	struct ps_filter_opts o = { .flags = PS_FILTER_F_WIRE_LEN };
+	size_t n = ps_filter_epilogue_return(epi);
+	unsigned long runs = 0, bad = 0;
+	char err[PCAP_ERRBUF_SIZE];
+
+	for (size_t e = 0; e < ARRAY_SIZE(exprs); e++) {
+		struct bpf_program bp;
+		int fd;
+
+		assert_int_equal(ps_filter_compile(exprs[e], 0, &bp, err, sizeof(err)), 0);
+		assert_int_equal(ps_filter_load_opts(&bp, PS_FILTER_TC, epi, n, &o, &fd), 0);
+		for (size_t i = 0; i < corpus.n; i++) {
+			struct frame f = corpus.f[i];
+			uint32_t got, want;
+
+			if (f.len <= 54 || f.len > SKB_RUN_MAX)
+				continue;
+			f.len = 54; /* tcpdump -s 54 */
+			want = ps_filter_interpret(&bp, f.data, f.wire, f.len);
+			if (run_frame(V_TC, fd, &f, &got) == RUN_SKIP)
+				continue;
+			runs++;
+			if (got != want && ++bad <= 20)
+				print_error("MISMATCH '%s' | %s cut to 54 of %u | tc wire_len: "
+					    "eBPF %u, bpf_filter %u\n", exprs[e], f.name, f.wire,
+					    got, want);
+		}
+		close(fd);
+		ps_filter_free(&bp);
+	}
+	print_message("# wire length: %lu runs, %lu mismatches\n", runs, bad);
+	assert_true(runs > 100);
+	assert_int_equal(bad, 0);
+}
+
+/* ---- epilogues ---- */
+
+static void test_epilogue_verdict(void **state)
+{
+	struct ps_ebpf_insn epi[PS_FILTER_EPILOGUE_MAX];
+	char err[PCAP_ERRBUF_SIZE];
+	struct bpf_program bp;
+	unsigned long runs = 0;
+	int fdx, fdt;
+
+	assert_int_equal(ps_filter_compile("udp or arp", 0, &bp, err, sizeof(err)), 0);
+	assert_int_equal(ps_filter_load(&bp, PS_FILTER_XDP, epi,
+					ps_filter_epilogue_verdict(epi, XDP_PASS, XDP_DROP), &fdx), 0);
+	assert_int_equal(ps_filter_load(&bp, PS_FILTER_TC, epi,
+					ps_filter_epilogue_verdict(epi, TC_ACT_UNSPEC, TC_ACT_SHOT),
+					&fdt), 0);
+	for (size_t i = 0; i < corpus.n; i++) {
+		const struct frame *f = &corpus.f[i];
+		bool keep = ps_filter_interpret(&bp, f->data, f->wire, f->len) != 0;
+		uint32_t got;
+
+		if (run_frame(V_XDP, fdx, f, &got) == RUN_OK) {
+			runs++;
+			if (got != (keep ? XDP_PASS : XDP_DROP))
+				fail_msg("xdp %s: got %u, keep %d", f->name, got, keep);
+		}
+		if (run_frame(V_TC, fdt, f, &got) == RUN_OK) {
+			runs++;
+			if ((int)got != (keep ? TC_ACT_UNSPEC : TC_ACT_SHOT))
+				fail_msg("tc %s: got %d, keep %d", f->name, (int)got, keep);
+		}
+	}
+	print_message("# verdict epilogue: %lu runs\n", runs);
+	close(fdx);
+	close(fdt);
+	ps_filter_free(&bp);
+}
+
+/* Raw eBPF for the callers and targets of the tail-call test. */
+static struct bpf_insn ins(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+	struct bpf_insn i = { .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
+
+	return i;
+}
+
+static int load_raw(enum bpf_prog_type type, bool frags, int attach, const struct bpf_insn *i,
+		    size_t n)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = attach,
+		    .prog_flags = frags ? BPF_F_XDP_HAS_FRAGS : 0,
+		    .log_buf = vlog, .log_size = sizeof(vlog), .log_level = 0);
+	int fd = bpf_prog_load(type, "ps_test", "Dual BSD/GPL", i, n, &o);
+
+	if (fd < 0)
+		print_error("load_raw: %s\n%s\n", strerror(errno), vlog);
+	return fd;
+}
+
+static int load_ret(enum bpf_prog_type type, bool frags, int attach, int32_t v)
+{
+	struct bpf_insn i[] = { ins(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, v),
+				ins(BPF_JMP | BPF_EXIT, 0, 0, 0, 0) };
+
+	return load_raw(type, frags, attach, i, 2);
+}
+
+/* The datapath's side: tail call into slot 0, fall back to 'miss'. */
+static int load_caller(enum bpf_prog_type type, bool frags, int attach, int map_fd, int32_t miss)
+{
+	struct bpf_insn i[] = {
+		ins(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+		ins(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0, map_fd),
+		ins(0, 0, 0, 0, 0),
+		ins(BPF_ALU | BPF_MOV | BPF_K, 3, 0, 0, 0),
+		ins(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call),
+		ins(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, miss),
+		ins(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+
+	return load_raw(type, frags, attach, i, ARRAY_SIZE(i));
+}
+
+/*
+ * caller --tail call--> filter --accept: tail call slot 1 (returns 'acc'),
+ *                                reject: tail call slot 2 (returns 'rej')
+ * With the verdict epilogue, slot 2 empty: the filter returns 'pass'.
+ */
+static void tail_call_case(enum ps_filter_target target, enum variant_id v)
+{
+	bool xdp = target == PS_FILTER_XDP;
+	enum bpf_prog_type type = xdp ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SCHED_CLS;
+	int attach = xdp ? BPF_XDP : 0;
+	int32_t acc = xdp ? XDP_TX : TC_ACT_OK, rej = xdp ? XDP_DROP : TC_ACT_SHOT;
+	int32_t pass = xdp ? XDP_PASS : TC_ACT_UNSPEC, miss = 99;
+	struct ps_ebpf_insn epi[PS_FILTER_EPILOGUE_MAX];
+	char err[PCAP_ERRBUF_SIZE];
+	struct bpf_program bp;
+	int map, caller, facc, frej, filt, filt2, key, runs = 0;
+	size_t n;
+
+	map = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "ps_test_progs", 4, 4, 4, NULL);
+	assert_true(map >= 0);
+	caller = load_caller(type, xdp, attach, map, miss);
+	facc = load_ret(type, xdp, attach, acc);
+	frej = load_ret(type, xdp, attach, rej);
+	assert_true(caller >= 0 && facc >= 0 && frej >= 0);
+	assert_int_equal(ps_filter_compile("tcp or icmp6", 0, &bp, err, sizeof(err)), 0);
+	n = ps_filter_epilogue_tail_call(epi, map, 1, 2, pass);
+	assert_int_equal(ps_filter_load(&bp, target, epi, n, &filt), 0);
+	n = ps_filter_epilogue_tail_call(epi, map, 1, -1, pass);
+	assert_int_equal(ps_filter_load(&bp, target, epi, n, &filt2), 0);
+	key = 0;
+	assert_int_equal(bpf_map_update_elem(map, &key, &filt, 0), 0);
+	key = 1;
+	assert_int_equal(bpf_map_update_elem(map, &key, &facc, 0), 0);
+	key = 2;
+	assert_int_equal(bpf_map_update_elem(map, &key, &frej, 0), 0);
+	for (int round = 0; round < 2; round++) {
+		if (round == 1) {
+			key = 0;
+			assert_int_equal(bpf_map_update_elem(map, &key, &filt2, 0), 0);
+		}
+		for (size_t i = 0; i < corpus.n; i++) {
+			const struct frame *f = &corpus.f[i];
+			bool keep = ps_filter_interpret(&bp, f->data, f->wire, f->len) != 0;
+			int32_t want = keep ? acc : round ? pass : rej;
+			uint32_t got;
+
+			if (run_frame(v, caller, f, &got) == RUN_SKIP)
+				continue;
+			runs++;
+			if ((int32_t)got != want)
+				fail_msg("%s tail call, %s: got %d, want %d", variants[v].name,
+					 f->name, (int)got, want);
+		}
+	}
+	print_message("# %s: datapath -> filter -> accept/reject tail calls: %d runs\n",
+		      variants[v].name, runs);
+
+	if (xdp) {
+		/* What the kernel demands of a program array's members: the
+		 * same type, xdp.frags flag and expected attach type as its
+		 * owner (the caller, loaded like the datapath's SEC("xdp.frags")). */
+		struct ps_filter_opts lin = { .flags = PS_FILTER_F_XDP_LINEAR };
+		struct ps_ebpf_insn ret1[PS_FILTER_EPILOGUE_MAX];
+		int fl, rc;
+
+		rc = ps_filter_load_opts(&bp, target, epi, n, &lin, &fl);
+		print_message("# a filter without BPF_F_XDP_HAS_FRAGS tail-calling through the "
+			      "frags caller's array: %s\n", rc ? strerror(-rc) : "loaded");
+		assert_int_equal(rc, -EINVAL);
+		assert_int_equal(ps_filter_load_opts(&bp, target, ret1,
+						     ps_filter_epilogue_return(ret1), &lin, &fl), 0);
+		key = 3;
+		rc = bpf_map_update_elem(map, &key, &fl, 0) ? -errno : 0;
+		print_message("# a filter without BPF_F_XDP_HAS_FRAGS put in that array: %s\n",
+			      rc ? strerror(-rc) : "accepted");
+		assert_int_equal(rc, -EINVAL);
+		close(fl);
+		fl = load_ret(type, true, 0, acc);
+		rc = bpf_map_update_elem(map, &key, &fl, 0) ? -errno : 0;
+		print_message("# an xdp.frags program with expected_attach_type 0 instead of "
+			      "BPF_XDP: %s\n", rc ? strerror(-rc) : "accepted");
+		close(fl);
+	}
+	close(filt);
+	close(filt2);
+	close(facc);
+	close(frej);
+	close(caller);
+	close(map);
+	ps_filter_free(&bp);
+}
+
+static void test_tail_call_xdp(void **state)
+{
+	tail_call_case(PS_FILTER_XDP, V_XDP);
+}
+
+static void test_tail_call_tc(void **state)
+{
+	tail_call_case(PS_FILTER_TC, V_TC);
+}
+
+/* ---- errors ---- */
+
+static void test_compile_errors(void **state)
+{
+	static const char *const bad[] = { "tcp port 99999", "foo bar", "ip[", "host",
+					   "vlan 5000", "tcp[0] << 33 = 0" };
+	char err[PCAP_ERRBUF_SIZE];
+	struct bpf_program bp;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = '\0';
+		assert_int_equal(ps_filter_compile(bad[i], 0, &bp, err, sizeof(err)), -EINVAL);
+		print_message("# '%s': %s\n", bad[i], err);
+		assert_true(strlen(err) > 0);
+		assert_null(strchr(err, '\n'));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(refused_expressions); i++) {
+		err[0] = '\0';
+		assert_int_equal(ps_filter_compile(refused_expressions[i], 0, &bp, err,
+						   sizeof(err)), -EINVAL);
+		print_message("# '%s': %s\n", refused_expressions[i], err);
+		assert_string_equal(err, "expression rejects all packets");
+	}
+	/* The empty expression keeps everything, with the snap length. */
+	assert_int_equal(ps_filter_compile(NULL, 96, &bp, err, sizeof(err)), 0);
+	assert_int_equal(ps_filter_interpret(&bp, corpus.f[0].data, corpus.f[0].len,
+					     corpus.f[0].len), 96);
+	ps_filter_free(&bp);
+}
+
+static void test_translate_errors(void **state)
+{
+	static const struct {
+		const char *what;
+		struct pcap_insn i[3];
+		unsigned int n;
+		int err;
+	} bad[] = {
+		{ "div #0", { BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0), BPF_STMT(BPF_RET | BPF_A, 0) }, 2, -EINVAL },
+		{ "mod #0", { BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 0), BPF_STMT(BPF_RET | BPF_A, 0) }, 2, -EINVAL },
+		{ "unknown opcode", { BPF_STMT(0xff, 0), BPF_STMT(BPF_RET | BPF_A, 0) }, 2, -ENOTSUP },
+		{ "ret x", { BPF_STMT(BPF_RET | BPF_X, 0) }, 1, -ENOTSUP },
+		{ "M[16]", { BPF_STMT(BPF_ST, 16), BPF_STMT(BPF_RET | BPF_A, 0) }, 2, -EINVAL },
+		{ "jump past the end", { BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2, -EINVAL },
+		{ "ja past the end", { BPF_STMT(BPF_JMP | BPF_JA, 7), BPF_STMT(BPF_RET | BPF_A, 0) }, 2, -EINVAL },
+		{ "ja before the start", { BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)-5), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2, -EINVAL },
+		{ "no return at the end", { BPF_STMT(BPF_LD | BPF_IMM, 1) }, 1, -EINVAL },
+		{ "empty", { BPF_STMT(0, 0) }, 0, -EINVAL },
+	};
+	struct ps_ebpf_insn epi[PS_FILTER_EPILOGUE_MAX], *out;
+	size_t n = ps_filter_epilogue_return(epi), out_n;
+	char err[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct bpf_program bp = { .bf_len = bad[i].n, .bf_insns = (struct pcap_insn *)bad[i].i };
+		int rc = ps_filter_translate(&bp, PS_FILTER_XDP, 0, epi, n, &out, &out_n, err,
+					     sizeof(err));
+
+		print_message("# %s: %s\n", bad[i].what, err);
+		if (rc != bad[i].err)
+			fail_msg("%s: got %d, want %d", bad[i].what, rc, bad[i].err);
+		assert_null(out);
+		assert_true(strlen(err) > 0);
+	}
+	/* An epilogue that jumps out of itself. */
+	{
+		struct pcap_insn ok[] = { S(BPF_RET | BPF_K, 1) };
+		struct bpf_program bp = { .bf_len = 1, .bf_insns = ok };
+		struct ps_ebpf_insn e[2];
+
+		memset(e, 0, sizeof(e));
+		e[0].code = BPF_JMP | BPF_JA;
+		e[0].off = 3;
+		e[1].code = BPF_JMP | BPF_EXIT;
+		assert_int_equal(ps_filter_translate(&bp, PS_FILTER_TC, 0, e, 2, &out, &out_n, err,
+						     sizeof(err)), -EINVAL);
+		print_message("# bad epilogue: %s\n", err);
+	}
+}
+
+/* ---- performance notes ---- */
+
+static void test_perf_notes(void **state)
+{
+	static const char *const exprs[] = { "", "tcp port 80", "src net 10.0.0.0/8 and not icmp",
+					     "tcp[tcpflags] & tcp-syn != 0",
+					     "udp and (port 53 or port 5353 or portrange 33434-33534)",
+					     "vlan and udp", "ip6 protochain 6", "greater 70000" };
+	const struct pkt_case *pc = pkt_case_by_name("ipv4_tcp_data");
+	struct ps_ebpf_insn epi[PS_FILTER_EPILOGUE_MAX], *out;
+	size_t ne = ps_filter_epilogue_return(epi);
+	char err[PCAP_ERRBUF_SIZE];
+
+	assert_non_null(pc);
+	print_message("# %-58s %6s %6s %6s %6s %9s %8s\n", "expression", "cBPF", "xdp", "tc",
+		      "socket", "verified", "ns/pkt");
+	for (size_t e = 0; e < ARRAY_SIZE(exprs); e++) {
+		struct bpf_program bp;
+		size_t cnt[3];
+		struct bpf_prog_info info = {};
+		__u32 ilen = sizeof(info);
+		struct ps_run_result r = {};
+		int fd;
+
+		assert_int_equal(ps_filter_compile(exprs[e], 0, &bp, err, sizeof(err)), 0);
+		for (int t = 0; t < 3; t++) {
+			assert_int_equal(ps_filter_translate(&bp, t, 0, epi, ne, &out, &cnt[t], err,
+							     sizeof(err)), 0);
+			free(out);
+		}
+		assert_int_equal(ps_filter_load(&bp, PS_FILTER_XDP, epi, ne, &fd), 0);
+		assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &ilen), 0);
+		assert_int_equal(ps_run(fd, pc->data, pc->len, NULL, 0, 100000, &r), 0);
+		print_message("# %-58s %6u %6zu %6zu %6zu %9u %8u\n", exprs[e][0] ? exprs[e] : "(empty)",
+			      bp.bf_len, cnt[0], cnt[1], cnt[2], info.verified_insns, r.duration);
+		close(fd);
+		ps_filter_free(&bp);
+	}
+}
+
+/* ---- setup ---- */
+
+static void add_test(struct CMUnitTest *t, size_t *n, CMUnitTestFunction fn, void *st,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	char *name;
+
+	va_start(ap, fmt);
+	if (vasprintf(&name, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	t[*n] = (struct CMUnitTest){ .name = name, .test_func = fn, .initial_state = st };
+	(*n)++;
+}
+
+static void test_expressions_total(void **state)
+{
+	print_message("# expressions: %zu, over %zu frames each: %lu runs compared, %lu skipped, "
+		      "%lu mismatches\n", ARRAY_SIZE(expressions), corpus.n, expr_total.runs,
+		      expr_total.skipped, expr_total.mismatches);
+	assert_true(ARRAY_SIZE(expressions) >= 40);
+	assert_int_equal(expr_total.mismatches, 0);
+}
+
+int main(void)
+{
+	static struct expr_state es[ARRAY_SIZE(expressions)];
+	struct CMUnitTest tests[ARRAY_SIZE(expressions) + 32];
+	size_t n = 0;
+	uint64_t seed = 7;
+	int ret;
+
+	build_frames();
+	for (size_t a = 0; a < ARRAY_SIZE(interesting); a++)
+		frames_add(&alu_a_frames, alu_frames.f[a * ARRAY_SIZE(interesting)].name,
+			   alu_frames.f[a * ARRAY_SIZE(interesting)].data, 60, 60);
+	for (int i = 0; i < 40; i++) {
+		uint32_t len = i < 30 ? 14 + rnd() % 120 : 200 + rnd() % 6000;
+		uint8_t *d = malloc(len);
+		char name[32];
+
+		if (!d)
+			return 1;
+		for (uint32_t j = 0; j < len; j++)
+			d[j] = rnd() % 4 ? rnd() : rnd() % 3;
+		snprintf(name, sizeof(name), "fuzz%02d", i);
+		frames_add(&fuzz_frames, name, d, len, len);
+	}
+	(void)seed;
+	print_message("# corpus: %zu frames (crafted, cut short, random); %zu patterned\n",
+		      corpus.n, pattern.n);
+
+	add_test(tests, &n, test_ret, NULL, "ret_imm_tax_txa");
+	add_test(tests, &n, test_ld_abs, NULL, "ld_abs");
+	add_test(tests, &n, test_ld_ind, NULL, "ld_ind");
+	add_test(tests, &n, test_ldx_msh, NULL, "ldx_msh");
+	add_test(tests, &n, test_len, NULL, "len");
+	add_test(tests, &n, test_scratch, NULL, "scratch");
+	add_test(tests, &n, test_scratch_zeroed, NULL, "scratch_zeroed");
+	add_test(tests, &n, test_alu_k, NULL, "alu_k");
+	add_test(tests, &n, test_alu_x, NULL, "alu_x");
+	add_test(tests, &n, test_jmp, NULL, "jmp");
+	add_test(tests, &n, test_backjump, NULL, "backjump");
+	add_test(tests, &n, test_random_programs, NULL, "random_programs");
+	for (size_t i = 0; i < ARRAY_SIZE(expressions); i++) {
+		es[i].expr = expressions[i];
+		add_test(tests, &n, test_expression, &es[i], "expr '%s'", expressions[i]);
+	}
+	add_test(tests, &n, test_expressions_total, NULL, "expressions_total");
+	add_test(tests, &n, test_wire_len, NULL, "wire_len");
+	add_test(tests, &n, test_epilogue_verdict, NULL, "epilogue_verdict");
+	add_test(tests, &n, test_tail_call_xdp, NULL, "tail_call_xdp");
+	add_test(tests, &n, test_tail_call_tc, NULL, "tail_call_tc");
+	add_test(tests, &n, test_compile_errors, NULL, "compile_errors");
+	add_test(tests, &n, test_translate_errors, NULL, "translate_errors");
+	add_test(tests, &n, test_perf_notes, NULL, "perf_notes");
+
+	ret = _cmocka_run_group_tests("filter", tests, n, NULL, NULL);
+	for (size_t i = 0; i < n; i++)
+		free((void *)tests[i].name);
+	return ret;
+}
