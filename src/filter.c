@@ -1100,15 +1100,17 @@ int ps_filter_load_opts(const struct bpf_program *cbpf, enum ps_filter_target ta
 	switch (target) {
 	case PS_FILTER_XDP:
 		type = BPF_PROG_TYPE_XDP;
-		lo.expected_attach_type = opts->xdp_attach_type ? opts->xdp_attach_type : BPF_XDP;
+		lo.expected_attach_type = opts->expected_attach_type ?: BPF_XDP;
 		if (!(opts->flags & PS_FILTER_F_XDP_LINEAR))
 			lo.prog_flags = BPF_F_XDP_HAS_FRAGS;
 		break;
 	case PS_FILTER_TC:
 		type = BPF_PROG_TYPE_SCHED_CLS;
+		lo.expected_attach_type = opts->expected_attach_type;
 		break;
 	default:
 		type = BPF_PROG_TYPE_SOCKET_FILTER;
+		lo.expected_attach_type = opts->expected_attach_type;
 		break;
 	}
 	fd = bpf_prog_load(type, opts->name ? opts->name : "ps_filter", "Dual BSD/GPL",
@@ -1135,11 +1137,17 @@ int ps_filter_load_opts(const struct bpf_program *cbpf, enum ps_filter_target ta
 				goto out;
 			}
 		}
-		ps_err("the kernel refused the %s filter (%zu eBPF insns): %s%s",
+		ps_err("the kernel refused the %s filter (%zu eBPF insns): %s%s%s",
 		       target_name(target), cnt, strerror(-ret),
+		       ret == -E2BIG ? " (the verifier gave up: too many paths; a simpler "
+				       "expression may load)" : "",
 		       ps_verbose || opts->log_buf ? "" : "; -v shows the verifier's log");
 		if (log && log != opts->log_buf) {
-			ps_dbg("verifier log:\n%s", log);
+			size_t l = strlen(log);
+
+			/* The end says why; a log can run to megabytes. */
+			ps_dbg("verifier log%s:\n%s", l > 8192 ? " (its end)" : "",
+			       log + (l > 8192 ? l - 8192 : 0));
 			free(log);
 		}
 		log = NULL;

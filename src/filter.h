@@ -38,13 +38,23 @@
  * bpf_skb_load_bytes(), and only a load beyond the whole packet rejects.
  * Socket filters always use bpf_skb_load_bytes() (they may not read the
  * packet directly).  BPF_LEN is the whole frame: bpf_xdp_get_buff_len() at
- * XDP, skb->len at TC and at a socket.
+ * XDP, skb->len at TC and at a socket.  One limit: bpf_xdp_load_bytes()
+ * refuses offsets above 0xffff, so at XDP a load there rejects (only
+ * multi-buffer frames over 64 KiB have such bytes).
+ *
+ * Where the packet is not what tcpdump would write:
+ *  - VLAN: at TC and at packet sockets the kernel has usually moved the
+ *    outer tag of a frame into skb metadata; tcpdump puts it back before
+ *    it filters a file.  PS_FILTER_F_VLAN_META makes the filter see the
+ *    frame with the tag put back (XDP always sees it in place).
+ *  - Cut-short captures replayed: see PS_FILTER_F_WIRE_LEN.
  *
  * EPILOGUE CONVENTION.  Every classic RET jumps to the epilogue with:
  *	R0   the classic verdict, a u32 zero-extended to 64 bits (0 = reject,
  *	     else the snap length the expression was compiled with)
  *	R6   the program's context (struct xdp_md * or struct __sk_buff *)
- *	R1-R5, R7-R9   scratch: the epilogue may use them freely
+ *	R1-R5, R7-R9   scratch: the epilogue may use them freely (R0-R5 as
+ *	     at any helper call; R7 = A, R8 = X, R9 = packet data are dead)
  *	stack          the epilogue may use all 512 bytes, but must write
  *	               before it reads (the filter's slots are not promised)
  * The epilogue is copied verbatim: its jumps are relative to itself and
@@ -74,7 +84,9 @@ struct ps_ebpf_insn {
 enum ps_filter_target {
 	PS_FILTER_XDP,    /* BPF_PROG_TYPE_XDP, loaded xdp.frags by default */
 	PS_FILTER_TC,     /* BPF_PROG_TYPE_SCHED_CLS */
-	PS_FILTER_SOCKET, /* BPF_PROG_TYPE_SOCKET_FILTER (SO_ATTACH_BPF) */
+	PS_FILTER_SOCKET, /* BPF_PROG_TYPE_SOCKET_FILTER (SO_ATTACH_BPF) on an
+			   * AF_PACKET SOCK_RAW socket: the frame from its
+			   * Ethernet header */
 };
 
 /* tcpdump's default snap length: what an accepting RET returns. */
@@ -129,12 +141,13 @@ struct ps_filter_opts {
 	 * log level 1 into it.  Without it, the log goes to ps_dbg() (-v). */
 	char *log_buf;
 	size_t log_size;
-	/* XDP only: expected attach type, default BPF_XDP as libbpf's
-	 * SEC("xdp.frags") gives it.  A program array only takes programs
-	 * whose type, xdp.frags flag and expected attach type match those of
-	 * the first program that used it (kernel 6.18), and a filter whose
-	 * epilogue tail-calls through an array must match it to load at all. */
-	int xdp_attach_type; /* 0 = default */
+	/* Expected attach type; 0 = the default: BPF_XDP for XDP (as libbpf's
+	 * SEC("xdp") and SEC("xdp.frags") set it), none for TC (SEC("tc")) and
+	 * socket filters.  A program array only takes programs whose type,
+	 * xdp.frags flag and expected attach type match those of the first
+	 * program that used it (kernel 6.18), and a filter whose epilogue
+	 * tail-calls through an array must match it to load at all. */
+	int expected_attach_type;
 };
 
 /*
