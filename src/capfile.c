@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <pcap/pcap.h>
 #include "capfile.h"
 #include "log.h"
@@ -264,7 +265,15 @@ int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inb
 		 * is the clock of a replayed file too. */
 		cf->started = true;
 		if (cf->o.rotate_secs && ts_s != cf->file_start_s) {
+			char old[PATH_MAX];
+
+			/* The file opened at start-up (to refuse a bad path
+			 * early) holds only headers and is named for another
+			 * period: it makes way for the first packet's. */
+			file_name(cf, old, sizeof(old));
 			close_current(cf);
+			unlink(old);
+			cf->st.files--;
 			cf->file_start_s = ts_s;
 			if (open_current(cf))
 				goto fail;

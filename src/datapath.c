@@ -5,7 +5,10 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <unistd.h>
+#include <linux/pkt_cls.h>
 #include "datapath.h"
+#include "filter.h"
 #include "counters.h"
 #include "iface.h"
 #include "log.h"
@@ -76,7 +79,7 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
 	if (ncpu < 0)
 		return ncpu;
 	cfg->events = 1;
-	cfg->filter = o->filter;
+	cfg->filter = o->filter != NULL;
 	cfg->sample = o->sample;
 	cfg->snaplen = o->snaplen;
 	err = bpf_map__set_max_entries(dp->skel->maps.ps_events,
@@ -86,6 +89,52 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
 	if (err)
 		ps_err("cannot size the event maps: %s", strerror(-err));
 	return err;
+}
+
+/*
+ * Loads the filter expression for each program type the datapath runs and
+ * puts it where the datapath's tail call looks for it.  Its epilogue
+ * tail-calls the emit program on a match; on no match, or if that call
+ * fails, the packet goes on untouched.
+ */
+static int install_filter(struct ps_datapath *dp)
+{
+	static const struct {
+		enum ps_filter_target target;
+		unsigned int flags;
+		__u32 pass;
+	} kinds[2] = {
+		{ PS_FILTER_XDP, 0, XDP_PASS },
+		/* The stack moves the outer VLAN tag into skb metadata before
+		 * TC: the filter must see it where tcpdump sees it. */
+		{ PS_FILTER_TC, PS_FILTER_F_VLAN_META, (__u32)TC_ACT_UNSPEC },
+	};
+	struct bpf_program *emit[2] = { dp->skel->progs.ps_xdp_emit, dp->skel->progs.ps_tc_emit };
+	struct bpf_map *arrays[2] = { dp->skel->maps.ps_xdp_progs, dp->skel->maps.ps_tc_progs };
+	struct ps_ebpf_insn epi[PS_FILTER_EPILOGUE_MAX];
+	__u32 key = PS_PROG_FILTER;
+	int err, fd;
+
+	for (int i = 0; i < 2; i++) {
+		struct ps_filter_opts fo = { .flags = kinds[i].flags, .name = "ps_filter" };
+		int map_fd = bpf_map__fd(arrays[i]);
+		size_t n;
+
+		if (bpf_program__fd(emit[i]) < 0)
+			continue; /* this program type does not run here */
+		n = ps_filter_epilogue_tail_call(epi, map_fd, PS_PROG_EMIT, -1, kinds[i].pass);
+		err = ps_filter_load_opts(dp->opts.filter, kinds[i].target, epi, n, &fo, &fd);
+		if (err)
+			return err;
+		err = bpf_map_update_elem(map_fd, &key, &fd, BPF_ANY) ? -errno : 0;
+		/* The program array holds the program from now on. */
+		close(fd);
+		if (err) {
+			ps_err("cannot install the filter program: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 /* Puts the emit programs where the filter's tail call looks for them. */
@@ -165,6 +214,8 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		goto err_destroy;
 	}
 	err = install_emit(dp);
+	if (!err && opts->filter)
+		err = install_filter(dp);
 	if (err)
 		goto err_destroy;
 	return 0;

@@ -26,7 +26,8 @@ struct ps_datapath_opts {
 	__u8 ttl_threshold;
 	/* The event stage (watch, capture); all zero for stats. */
 	bool events;
-	bool filter;        /* a filter program will be installed */
+	const void *filter; /* libpcap's compiled struct bpf_program (the tag
+			     * clashes with libbpf's, hence void), or NULL */
 	__u32 sample;       /* keep 1 event in N */
 	__u32 snaplen;      /* frame bytes per event, 0 for none */
 	__u32 ring_bytes;   /* ring buffer size; rounded up to a power of 2 */

@@ -73,10 +73,6 @@ int cmd_capture(int argc, char **argv)
 	int err;
 
 	err = ev_parse_args(argc, argv, EV_CAPTURE, &a, usage);
-	if (!err && a.expr) {
-		ps_err("filter expressions are not supported yet ('%s')", a.expr);
-		err = -EINVAL;
-	}
 	if (!err)
 		err = cli_need_privs("capture");
 	if (err)
@@ -106,6 +102,6 @@ int cmd_capture(int argc, char **argv)
 		json_decref(extra);
 	}
 out:
-	free(a.expr);
+	ev_args_free(&a);
 	return ps_exit_code(err);
 }

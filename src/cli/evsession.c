@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pcap/pcap.h>
 #include "cli.h"
 #include "evsession.h"
+#include "filter.h"
 #include "log.h"
 #include "replay.h"
 
@@ -191,9 +193,21 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		}
 	}
 	if (optind < argc) {
+		char err[PCAP_ERRBUF_SIZE];
+
 		a->expr = join_words(argc - optind, argv + optind);
-		if (!a->expr)
+		a->cbpf = calloc(1, sizeof(struct bpf_program));
+		if (!a->expr || !a->cbpf)
 			return -ENOMEM;
+		/* Compiled before anything is loaded: a bad expression is a
+		 * usage error, in libpcap's own words, as tcpdump gives it. */
+		if (ps_filter_compile(a->expr, 0, a->cbpf, err, sizeof(err))) {
+			ps_err("bad filter expression '%s': %s", a->expr, err);
+			free(a->cbpf);
+			a->cbpf = NULL;
+			return -EINVAL;
+		}
+		a->dp.filter = a->cbpf;
 	}
 	if (a->xdp_mode_set && a->dp.hook != PS_HOOK_XDP) {
 		ps_err("--xdp-mode applies to --hook xdp only");
@@ -212,6 +226,17 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 			a->dp.snaplen = PS_SNAPLEN_MAX;
 	}
 	return 0;
+}
+
+void ev_args_free(struct ev_args *a)
+{
+	if (a->cbpf) {
+		ps_filter_free(a->cbpf);
+		free(a->cbpf);
+	}
+	free(a->expr);
+	a->cbpf = NULL;
+	a->expr = NULL;
 }
 
 static bool count_reached(const struct ev_session *s)
@@ -288,6 +313,7 @@ static int run_file(struct ev_session *s,
 	if (declare)
 		declare(s->sink_ctx, 1, s->a->file);
 	err = ps_replay_file(&dp, s->a->file, &rs, after_record, &fr);
+	s->not_run = rs.not_run;
 	sum_kernel(s, &dp, 1);
 	ps_events_close(&s->ev);
 out:
@@ -369,6 +395,8 @@ void ev_session_report(const struct ev_session *s, json_t *extra)
 				      "filter_missing", (json_int_t)k->c[PS_EV_FILTER_MISSING],
 				      "user", "write_errors", (json_int_t)s->sink_errors,
 				      "malformed_records", (json_int_t)s->ev.malformed);
+		if (s->a->file)
+			json_object_set_new(o, "not_run", json_integer(s->not_run));
 		if (extra)
 			json_object_update(o, extra);
 		json_dumpf(o, stdout, JSON_COMPACT);
@@ -384,6 +412,11 @@ void ev_session_report(const struct ev_session *s, json_t *extra)
 		(unsigned long long)k->c[PS_EV_SAMPLED_OUT]);
 	fprintf(stderr, "%llu packets dropped by kernel (ring buffer full)\n",
 		(unsigned long long)k->c[PS_EV_LOST_FULL]);
+	if (s->not_run)
+		fprintf(stderr, "%llu packets of %s not run: the kernel's test run refused them "
+			"(frames under 14 bytes; at --hook tc also over a page or shorter than "
+			"their IP header; -vv names each)\n", (unsigned long long)s->not_run,
+			s->a->file);
 	if (s->sink_errors || s->ev.malformed || k->c[PS_EV_FILTER_MISSING])
 		fprintf(stderr, "%llu packets not %s (output errors), %llu bad records, %llu "
 			"without a filter program\n", (unsigned long long)s->sink_errors, verb,

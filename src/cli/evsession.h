@@ -22,6 +22,7 @@ struct ev_args {
 	int nifaces;
 	const char *file;         /* -r */
 	char *expr;               /* the filter expression, or NULL */
+	void *cbpf;               /* expr compiled by libpcap (struct bpf_program) */
 	struct ps_datapath_opts dp;
 	bool xdp_mode_set;
 	long count;               /* -c: packets */
@@ -49,12 +50,16 @@ struct ev_session {
 	__u64 done;        /* events the sink took */
 	__u64 sink_errors; /* events the sink could not write */
 	struct ps_ev_counters kernel; /* summed at the end */
+	__u64 not_run;     /* -r: records the kernel's test run refused */
 };
 
 /* Parses argv for 'cmd'; usage() prints the command's help.  Returns 0 or
  * -EINVAL after one line. */
 int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		  void (*usage)(FILE *f));
+
+/* Frees what ev_parse_args() allocated. */
+void ev_args_free(struct ev_args *a);
 
 /* Runs live or over the file until -c, --duration or a signal; calls
  * 'declare' (may be NULL) once per interface before the first event. */

@@ -75,10 +75,6 @@ int cmd_watch(int argc, char **argv)
 	int err;
 
 	err = ev_parse_args(argc, argv, EV_WATCH, &a, usage);
-	if (!err && a.expr) {
-		ps_err("filter expressions are not supported yet ('%s')", a.expr);
-		err = -EINVAL;
-	}
 	if (!err)
 		err = cli_need_privs("watch");
 	if (err)
@@ -90,6 +86,6 @@ int cmd_watch(int argc, char **argv)
 	if (!err)
 		ev_session_report(&s, NULL);
 out:
-	free(a.expr);
+	ev_args_free(&a);
 	return ps_exit_code(err);
 }

@@ -141,8 +141,13 @@ check_eq "off-mix-pcapng: every packet inbound, comment \"hook xdp\"" \
 cap_run off-tc -r "$VALID" -w "$TMPD/off-tc.pcapng" --pcapng --hook tc
 check_eq "off-tc: -r --hook tc --pcapng: exit status" 0 "${RC[off-tc]}"
 # The kernel's TC test run takes frames up to about a page; the crafted
-# set has a 5000- and a 9000-byte frame, which XDP's test run takes.
-check_eq "off-tc: every one of the input's $N_VALID packets written" "$N_VALID" "$(nframes "$TMPD/off-tc.pcapng")"
+# set has a 5000- and a 9000-byte frame, which XDP's test run takes.  What it
+# refuses must be reported, never silently absent: written + not run = all.
+big=$(tshark -r "$VALID" -Y 'frame.len > 3000' 2>/dev/null | wc -l)
+not_run=$(sed -n 's/^\([0-9]*\) packets of .* not run: .*/\1/p' "$TMPD/off-tc.err")
+check_eq "off-tc: the frames over a page are reported as not run" "$big" "${not_run:-none}"
+check_eq "off-tc: every one of the input's $N_VALID packets written or reported not run" \
+	"$N_VALID" "$(( $(nframes "$TMPD/off-tc.pcapng") + ${not_run:-0} ))"
 check_eq "off-tc: every packet written is inbound, comment \"hook tc\"" \
 	"$(nframes "$TMPD/off-tc.pcapng") 0x00000001,hook tc" "$(ng_tags "$TMPD/off-tc.pcapng")"
 
