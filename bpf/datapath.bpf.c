@@ -61,6 +61,29 @@ int ps_tc_egress(struct __sk_buff *skb)
 	return TC_ACT_UNSPEC;
 }
 
+/* --hook socket: user space runs each packet its AF_PACKET socket kept
+ * (the filter ran there, as a socket filter) through these with
+ * BPF_PROG_TEST_RUN, so it is parsed, counted and emitted by the same code. */
+SEC("xdp.frags")
+int ps_sock_in(struct xdp_md *xdp)
+{
+	struct ps_ctx c;
+
+	ps_ctx_from_xdp(&c, xdp);
+	ps_pipeline(xdp, true, &c, PS_SLOT_SOCK_INGRESS);
+	return XDP_PASS;
+}
+
+SEC("xdp.frags")
+int ps_sock_out(struct xdp_md *xdp)
+{
+	struct ps_ctx c;
+
+	ps_ctx_from_xdp(&c, xdp);
+	ps_pipeline(xdp, true, &c, PS_SLOT_SOCK_EGRESS);
+	return XDP_PASS;
+}
+
 /* Tail-call targets of the filter program: the packet was kept. */
 static __always_inline void ps_emit_stashed(void *ctx, bool is_xdp, const struct ps_ctx *c)
 {

@@ -16,19 +16,35 @@
 
 int ps_hook_slots(enum ps_hook hook, enum ps_slot slots[PS_SLOT_MAX])
 {
-	slots[0] = hook == PS_HOOK_XDP ? PS_SLOT_XDP_INGRESS : PS_SLOT_TC_INGRESS;
-	slots[1] = PS_SLOT_TC_EGRESS;
+	switch (hook) {
+	case PS_HOOK_SOCKET:
+		slots[0] = PS_SLOT_SOCK_INGRESS;
+		slots[1] = PS_SLOT_SOCK_EGRESS;
+		break;
+	case PS_HOOK_TC:
+		slots[0] = PS_SLOT_TC_INGRESS;
+		slots[1] = PS_SLOT_TC_EGRESS;
+		break;
+	default:
+		slots[0] = PS_SLOT_XDP_INGRESS;
+		slots[1] = PS_SLOT_TC_EGRESS;
+	}
 	return 2;
 }
 
 const char *ps_slot_hook(enum ps_slot slot)
 {
-	return slot == PS_SLOT_XDP_INGRESS ? "xdp" : "tc";
+	switch (slot) {
+	case PS_SLOT_XDP_INGRESS: return "xdp";
+	case PS_SLOT_SOCK_INGRESS:
+	case PS_SLOT_SOCK_EGRESS: return "socket";
+	default: return "tc";
+	}
 }
 
 const char *ps_slot_direction(enum ps_slot slot)
 {
-	return slot == PS_SLOT_TC_EGRESS ? "egress" : "ingress";
+	return slot == PS_SLOT_TC_EGRESS || slot == PS_SLOT_SOCK_EGRESS ? "egress" : "ingress";
 }
 
 int ps_hook_parse(const char *s, enum ps_hook *hook)
@@ -37,6 +53,8 @@ int ps_hook_parse(const char *s, enum ps_hook *hook)
 		*hook = PS_HOOK_XDP;
 	else if (!strcmp(s, "tc"))
 		*hook = PS_HOOK_TC;
+	else if (!strcmp(s, "socket"))
+		*hook = PS_HOOK_SOCKET;
 	else
 		return -EINVAL;
 	return 0;
@@ -48,6 +66,8 @@ static struct bpf_program *slot_prog(const struct ps_datapath *dp, enum ps_slot 
 	case PS_SLOT_XDP_INGRESS: return dp->skel->progs.ps_xdp;
 	case PS_SLOT_TC_INGRESS: return dp->skel->progs.ps_tc_ingress;
 	case PS_SLOT_TC_EGRESS: return dp->skel->progs.ps_tc_egress;
+	case PS_SLOT_SOCK_INGRESS: return dp->skel->progs.ps_sock_in;
+	case PS_SLOT_SOCK_EGRESS: return dp->skel->progs.ps_sock_out;
 	default: return NULL;
 	}
 }
@@ -79,7 +99,8 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
 	if (ncpu < 0)
 		return ncpu;
 	cfg->events = 1;
-	cfg->filter = o->filter != NULL;
+	/* At a socket the filter runs on the socket, before user space. */
+	cfg->filter = o->filter != NULL && o->hook != PS_HOOK_SOCKET;
 	cfg->sample = o->sample;
 	cfg->snaplen = o->snaplen;
 	err = bpf_map__set_max_entries(dp->skel->maps.ps_events,
@@ -189,13 +210,17 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 	bpf_program__set_autoload(dp->skel->progs.ps_tc_egress, false);
 	bpf_program__set_autoload(dp->skel->progs.ps_xdp_emit, false);
 	bpf_program__set_autoload(dp->skel->progs.ps_tc_emit, false);
+	bpf_program__set_autoload(dp->skel->progs.ps_sock_in, false);
+	bpf_program__set_autoload(dp->skel->progs.ps_sock_out, false);
 	n = ps_hook_slots(opts->hook, slots);
-	if (for_replay)
+	/* A file replays through the ingress program; a socket needs both
+	 * of its programs, and its filter runs on the socket itself. */
+	if (for_replay && opts->hook != PS_HOOK_SOCKET)
 		n = 1;
 	for (i = 0; i < n; i++) {
 		bpf_program__set_autoload(slot_prog(dp, slots[i]), true);
 		/* The filter tail-calls the emit program of its type. */
-		if (opts->filter)
+		if (opts->filter && opts->hook != PS_HOOK_SOCKET)
 			bpf_program__set_autoload(slots[i] == PS_SLOT_XDP_INGRESS ?
 						  dp->skel->progs.ps_xdp_emit :
 						  dp->skel->progs.ps_tc_emit, true);
@@ -214,7 +239,7 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		goto err_destroy;
 	}
 	err = install_emit(dp);
-	if (!err && opts->filter)
+	if (!err && opts->filter && opts->hook != PS_HOOK_SOCKET)
 		err = install_filter(dp);
 	if (err)
 		goto err_destroy;

@@ -16,8 +16,9 @@
 #include "owner.h"
 
 enum ps_hook {
-	PS_HOOK_XDP, /* XDP on ingress, TC on egress */
-	PS_HOOK_TC,  /* TC on ingress and egress */
+	PS_HOOK_XDP,    /* XDP on ingress, TC on egress */
+	PS_HOOK_TC,     /* TC on ingress and egress */
+	PS_HOOK_SOCKET, /* an AF_PACKET socket; nothing attached to hooks */
 };
 
 struct ps_datapath_opts {

@@ -10,16 +10,22 @@
 #include <string.h>
 #include <time.h>
 #include "counters.h"
+#include "datapath.h"
 #include "pktline.h"
+
+static bool egress(__u8 slot)
+{
+	return !strcmp(ps_slot_direction(slot), "egress");
+}
 
 static const char *dir_name(__u8 slot)
 {
-	return slot == PS_SLOT_TC_EGRESS ? "Out" : "In";
+	return egress(slot) ? "Out" : "In";
 }
 
 static const char *hook_name(__u8 slot)
 {
-	return slot == PS_SLOT_XDP_INGRESS ? "xdp" : "tc";
+	return ps_slot_hook(slot);
 }
 
 static void fmt_addr(const struct ps_event *e, const __u8 *a, char *buf, size_t len)
@@ -230,7 +236,7 @@ json_t *ps_line_json(const struct ps_event *e, __u64 ts_ns, const char *ifname)
 		 (unsigned long long)(ts_ns % 1000000000ULL));
 	o = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:i}", "time", when, "ifname", ifname, "ifindex",
 		      (int)e->ifindex, "hook", hook_name(e->slot), "direction",
-		      e->slot == PS_SLOT_TC_EGRESS ? "egress" : "ingress", "length",
+		      egress(e->slot) ? "egress" : "ingress", "length",
 		      (int)e->wire_len, "caplen", (int)e->cap_len);
 	if (e->l2_ctr) {
 		char et[8];

@@ -95,6 +95,10 @@ enum ps_slot {
 	PS_SLOT_XDP_INGRESS = 0,
 	PS_SLOT_TC_INGRESS = 1,
 	PS_SLOT_TC_EGRESS = 2,
+	/* --hook socket: packets an AF_PACKET socket received, run through
+	 * the datapath by user space, by the direction the socket saw. */
+	PS_SLOT_SOCK_INGRESS = 3,
+	PS_SLOT_SOCK_EGRESS = 4,
 	PS_SLOT_MAX,
 };
 

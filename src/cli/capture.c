@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "capfile.h"
 #include "cli.h"
 #include "evsession.h"
@@ -36,7 +37,9 @@ static void usage(FILE *f)
 "                         FILE1, FILE2, ... as tcpdump names them\n"
 "  -G SEC                 start a new file every SEC seconds; FILE is then a\n"
 "                         strftime(3) pattern such as trace-%%H%%M%%S.pcap\n"
-"      --hook xdp|tc      as for stats (default xdp: XDP in, TC out)\n"
+"      --hook HOOK        xdp (default: XDP in, TC out), tc (TC both ways), or\n"
+"                         socket (an AF_PACKET socket with the expression as its\n"
+"                         socket filter: where XDP and TC cannot be used)\n"
 "      --xdp-mode MODE    auto (default), native or generic\n"
 "      --sample N         keep 1 packet in N, decided in the kernel\n"
 "  -B, --buffer-size KiB  ring buffer size (default 8192; rounded up to a power of 2)\n"
@@ -58,9 +61,9 @@ static int declare_iface(void *ctx, __u32 ifindex, const char *name)
 static int write_event(void *ctx, const struct ps_event *e, const __u8 *data, __u64 ts_ns,
 		       const char *ifname)
 {
-	return ps_capfile_write(ctx, ts_ns, e->ifindex, e->slot != PS_SLOT_TC_EGRESS,
-				e->slot == PS_SLOT_XDP_INGRESS ? "xdp" : "tc", data, e->cap_len,
-				e->wire_len);
+	return ps_capfile_write(ctx, ts_ns, e->ifindex,
+				!strcmp(ps_slot_direction(e->slot), "ingress"),
+				ps_slot_hook(e->slot), data, e->cap_len, e->wire_len);
 }
 
 int cmd_capture(int argc, char **argv)

@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 #include <pcap/pcap.h>
 #include "cli.h"
@@ -11,6 +12,8 @@
 #include "filter.h"
 #include "log.h"
 #include "replay.h"
+#include "sockcap.h"
+#include "testrun.h"
 
 static const char *cmd_name(enum ev_cmd cmd)
 {
@@ -96,7 +99,7 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 			break;
 		case OPT_HOOK:
 			if (ps_hook_parse(optarg, &a->dp.hook)) {
-				ps_err("--hook takes xdp or tc, not '%s'", optarg);
+				ps_err("--hook takes xdp, tc or socket, not '%s'", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -209,6 +212,10 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		}
 		a->dp.filter = a->cbpf;
 	}
+	if (a->file && a->dp.hook == PS_HOOK_SOCKET) {
+		ps_err("--hook socket reads an interface; -r FILE runs at xdp or tc");
+		return -EINVAL;
+	}
 	if (a->xdp_mode_set && a->dp.hook != PS_HOOK_XDP) {
 		ps_err("--xdp-mode applies to --hook xdp only");
 		return -EINVAL;
@@ -244,17 +251,21 @@ static bool count_reached(const struct ev_session *s)
 	return s->a->count && s->done >= (__u64)s->a->count;
 }
 
-static int on_event(void *ctx, const struct ps_event *e, const __u8 *data, __u64 ts_ns)
+static int on_event(void *ctx, const struct ps_event *ev, const __u8 *data, __u64 ts_ns)
 {
 	struct ev_session *s = ctx;
+	struct ps_event e = *ev;
 	char name[IF_NAMESIZE];
 	const char *ifname = s->file_label;
 
 	if (count_reached(s))
 		return 1;
+	/* A test run's packet arrives on lo: give it the socket's interface. */
+	if (s->cur_ifindex)
+		e.ifindex = s->cur_ifindex;
 	if (!ifname)
-		ifname = if_indextoname(e->ifindex, name) ?: "?";
-	if (s->sink(s->sink_ctx, e, data, ts_ns, ifname))
+		ifname = if_indextoname(e.ifindex, name) ?: "?";
+	if (s->sink(s->sink_ctx, &e, data, ts_ns, ifname))
 		s->sink_errors++;
 	else
 		s->done++;
@@ -372,10 +383,106 @@ out:
 	return err < 0 ? err : 0;
 }
 
+/*
+ * --hook socket: an AF_PACKET socket per interface, with the expression as
+ * its socket filter; each packet it keeps goes through the datapath's
+ * socket programs with BPF_PROG_TEST_RUN, so it is parsed, counted and
+ * emitted by the same code as at XDP and TC.
+ */
+static int run_socket(struct ev_session *s,
+		      int (*declare)(void *sink, __u32 ifindex, const char *name))
+{
+	struct ev_args *a = (struct ev_args *)s->a;
+	struct ps_sockcap socks[CLI_MAX_IFACES];
+	struct pollfd pfds[CLI_MAX_IFACES];
+	struct timespec t0, now;
+	struct ps_datapath dp;
+	static __u8 buf[PS_SNAPLEN_MAX + 4];
+	int n, i, err, prog_in, prog_out;
+
+	err = cli_pick_ifaces(a->ifaces, &a->nifaces);
+	if (err)
+		return err;
+	n = a->nifaces;
+	err = ps_datapath_load(&dp, &a->dp, true);
+	if (err)
+		return err;
+	prog_in = ps_datapath_prog_fd(&dp, PS_SLOT_SOCK_INGRESS);
+	prog_out = ps_datapath_prog_fd(&dp, PS_SLOT_SOCK_EGRESS);
+	for (i = 0; i < n; i++)
+		socks[i].fd = socks[i].filter_fd = -1;
+	err = ps_events_open(&s->ev, ps_datapath_ring_fd(&dp), on_event, s);
+	if (err) {
+		ps_err("cannot read the event ring buffer: %s", strerror(-err));
+		goto out_dp;
+	}
+	for (i = 0; i < n; i++) {
+		int ifindex = if_nametoindex(a->ifaces[i]);
+
+		if (!ifindex) {
+			ps_err("no interface named '%s': list them with `ip link`", a->ifaces[i]);
+			err = -ENODEV;
+			goto out_socks;
+		}
+		err = ps_sockcap_open(&socks[i], ifindex, a->ifaces[i], a->cbpf);
+		if (err)
+			goto out_socks;
+		pfds[i] = (struct pollfd){ .fd = socks[i].fd, .events = POLLIN };
+		if (declare)
+			declare(s->sink_ctx, ifindex, a->ifaces[i]);
+	}
+	ps_err("watching %d interface%s through packet sockets (--hook socket); Ctrl-C stops", n,
+	       n > 1 ? "s" : "");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!cli_stop && !count_reached(s)) {
+		if (poll(pfds, n, 100) < 0 && errno != EINTR) {
+			err = -errno;
+			ps_err("waiting for packets failed: %s", strerror(-err));
+			goto out_socks;
+		}
+		for (i = 0; i < n && !count_reached(s); i++) {
+			struct ps_sockpkt p;
+
+			while (!count_reached(s) &&
+			       !ps_sockcap_recv(&socks[i], buf, sizeof(buf), &p)) {
+				if (ps_run(p.outgoing ? prog_out : prog_in, buf, p.caplen, NULL, 0, 1,
+					   NULL)) {
+					s->not_run++;
+					continue;
+				}
+				s->cur_ifindex = socks[i].ifindex;
+				s->ev.ts_override_ns = p.ts_ns;
+				ps_events_drain(&s->ev);
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (a->duration && (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >=
+					   a->duration)
+			break;
+	}
+	err = 0;
+	sum_kernel(s, &dp, 1);
+out_socks:
+	for (i = 0; i < n; i++) {
+		if (socks[i].fd < 0)
+			continue;
+		s->sock_drops += ps_sockcap_drops(&socks[i]);
+		ps_sockcap_close(&socks[i]);
+	}
+	ps_events_close(&s->ev);
+out_dp:
+	ps_datapath_close(&dp);
+	return err;
+}
+
 int ev_session_run(struct ev_session *s,
 		   int (*declare)(void *sink, __u32 ifindex, const char *name))
 {
-	return s->a->file ? run_file(s, declare) : run_live(s, declare);
+	if (s->a->file)
+		return run_file(s, declare);
+	if (s->a->dp.hook == PS_HOOK_SOCKET)
+		return run_socket(s, declare);
+	return run_live(s, declare);
 }
 
 void ev_session_report(const struct ev_session *s, json_t *extra)
@@ -395,8 +502,10 @@ void ev_session_report(const struct ev_session *s, json_t *extra)
 				      "filter_missing", (json_int_t)k->c[PS_EV_FILTER_MISSING],
 				      "user", "write_errors", (json_int_t)s->sink_errors,
 				      "malformed_records", (json_int_t)s->ev.malformed);
-		if (s->a->file)
+		if (s->a->file || s->a->dp.hook == PS_HOOK_SOCKET)
 			json_object_set_new(o, "not_run", json_integer(s->not_run));
+		if (s->a->dp.hook == PS_HOOK_SOCKET)
+			json_object_set_new(o, "socket_drops", json_integer(s->sock_drops));
 		if (extra)
 			json_object_update(o, extra);
 		json_dumpf(o, stdout, JSON_COMPACT);
@@ -412,6 +521,9 @@ void ev_session_report(const struct ev_session *s, json_t *extra)
 		(unsigned long long)k->c[PS_EV_SAMPLED_OUT]);
 	fprintf(stderr, "%llu packets dropped by kernel (ring buffer full)\n",
 		(unsigned long long)k->c[PS_EV_LOST_FULL]);
+	if (s->a->dp.hook == PS_HOOK_SOCKET)
+		fprintf(stderr, "%llu packets dropped by kernel (packet socket buffer full)\n",
+			(unsigned long long)s->sock_drops);
 	if (s->not_run)
 		fprintf(stderr, "%llu packets of %s not run: the kernel's test run refused them "
 			"(frames under 14 bytes; at --hook tc also over a page or shorter than "

@@ -51,6 +51,8 @@ struct ev_session {
 	__u64 sink_errors; /* events the sink could not write */
 	struct ps_ev_counters kernel; /* summed at the end */
 	__u64 not_run;     /* -r: records the kernel's test run refused */
+	__u64 sock_drops;  /* --hook socket: the socket's kernel drops */
+	__u32 cur_ifindex; /* --hook socket: the interface of the packet run */
 };
 
 /* Parses argv for 'cmd'; usage() prints the command's help.  Returns 0 or

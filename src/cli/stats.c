@@ -104,8 +104,9 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 			a->file = optarg;
 			break;
 		case OPT_HOOK:
-			if (ps_hook_parse(optarg, &a->dp.hook)) {
-				ps_err("--hook takes xdp or tc, not '%s'", optarg);
+			if (ps_hook_parse(optarg, &a->dp.hook) || a->dp.hook == PS_HOOK_SOCKET) {
+				ps_err("stats counts at --hook xdp or tc, not '%s' (--hook socket is "
+				       "for watch and capture)", optarg);
 				return -EINVAL;
 			}
 			break;
