@@ -348,9 +348,10 @@ check_usage_error() { # description, name
 	fi
 }
 
-tcpdump_start() { # name, ns, ifname: captures to $TMPD/NAME.pcap
+# An optional filter EXPRESSION (one argument) is given to tcpdump as is.
+tcpdump_start() { # name, ns, ifname [expression]: captures to $TMPD/NAME.pcap
 	bg_start "$1" nsenter --net="/run/netns/$2" -- tcpdump -i "$3" -p -n -U --immediate-mode -B 32768 -s 0 -Z root \
-		-w "$TMPD/$1.pcap"
+		-w "$TMPD/$1.pcap" ${4:+"$4"}
 	wait_line "$TMPD/$1.err" '^(tcpdump: )?listening on' "${PID[$1]}" && return 0
 	diag "tcpdump on $3 did not start: $(cat "$TMPD/$1.err")"
 	return 1
