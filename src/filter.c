@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Classic BPF to eBPF, exactly as libpcap's interpreter runs it.
+ * Classic BPF to eBPF, exactly as libpcap's interpreter runs it (a file's
+ * code), or as the kernel runs a live capture's code (PS_FILTER_F_LINUX).
  *
  * Registers: R6 = ctx, R7 = A, R8 = X, R9 = packet data (XDP, TC); R0-R5
  * are scratch and die at every helper call.  Stack: M[0..15] at fp-64, an
- * 8-byte load buffer for the helpers, the backward-jump counter, and (VLAN
- * metadata mode) the first 20 bytes of the frame as tcpdump would see it.
+ * 8-byte load buffer for the helpers, the backward-jump counter, and the
+ * head of copy 1's virtual frame (below).
  *
  * Layout of the program:
  *	prologue, body (copy 0), reject, epilogue,
  *	[VLAN prologue, body (copy 1)], slow paths
- * Copy 1 is the same classic program for frames whose VLAN tag the kernel
- * moved into skb metadata: its loads read a virtual frame with the tag put
- * back.  Keeping it a separate copy leaves untagged frames without a single
- * extra instruction.
+ * Copy 1 is the same classic program over a virtual frame: at TC and at a
+ * socket with PS_FILTER_F_VLAN_META, for frames whose VLAN tag the kernel
+ * moved into skb metadata, the frame with the tag put back (its first 20
+ * bytes on the stack); at XDP with PS_FILTER_F_LINUX, for frames with an
+ * outer 802.1Q/802.1ad tag, the frame without it (its first 16 bytes on
+ * the stack), as the stack will hand it on.  Keeping it a separate copy
+ * leaves untagged frames without a single extra instruction (at XDP, live:
+ * one EtherType check).
  *
  * Slow paths (loads beyond the linear data) sit at the end, out of the way
  * of the straight-line code, and jump back.  The kernel's verifier accepts
@@ -55,6 +60,34 @@ const void *ps__filter_classic(const struct bpf_program *prog, size_t *n);
 #define ST_VH (-104)                   /* virtual frame head: 24 bytes */
 #define VH_LEN 20 /* loads that end within this come from ST_VH */
 #define VLAN_HLEN 4
+/* XDP, live view of a tagged frame (see untag_prologue): the head of the
+ * frame with its outer tag taken out, v[0..16) = p[0..12) p[16..20), is at
+ * ST_VH; loads that end within it read it there. */
+#define UH_LEN 16
+#define ETH_HLEN_ 14
+
+/* The Linux kernel's ancillary loads (SKF_AD_*, <linux/filter.h>): a
+ * classic load at SKF_AD_OFF + n reads packet metadata.  The kernel knows
+ * these; a classic program with any other load at or above SKF_AD_OFF is
+ * refused by SO_ATTACH_FILTER. */
+#define AD_OFF ((__u32)SKF_AD_OFF)
+static const __u32 kernel_ad[] = {
+	SKF_AD_PROTOCOL, SKF_AD_PKTTYPE, SKF_AD_IFINDEX, SKF_AD_NLATTR, SKF_AD_NLATTR_NEST,
+	SKF_AD_MARK, SKF_AD_QUEUE, SKF_AD_HATYPE, SKF_AD_RXHASH, SKF_AD_CPU,
+	SKF_AD_ALU_XOR_X, SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT, SKF_AD_PAY_OFFSET,
+	SKF_AD_RANDOM, SKF_AD_VLAN_TPID,
+};
+#define KERNEL_MAXINSNS 4096 /* the kernel's BPF_MAXINSNS for classic filters */
+#define PACKET_HOST_ 0
+#define PACKET_BROADCAST_ 1
+#define PACKET_MULTICAST_ 2
+#define PACKET_OTHERHOST_ 3
+#define PACKET_OUTGOING_ 4
+#define ETH_P_8021Q_ 0x8100
+#define ETH_P_8021AD_ 0x88a8
+#define ETH_P_802_3_ 0x0001
+#define ETH_P_802_2_ 0x0004
+#define ETH_P_802_3_MIN_ 0x0600
 
 /* Largest offset read directly: the verifier tracks packet ranges up to
  * 0xffff, and no linear part is longer. */
@@ -72,6 +105,7 @@ struct slow {
 	__u32 k;
 	int size;  /* 1, 2 or 4 */
 	int dst;
+	int fail;  /* where a load beyond the frame goes (constant offsets) */
 };
 
 struct xl {
@@ -82,7 +116,14 @@ struct xl {
 	bool fast;   /* direct reads of the linear data */
 	bool helper; /* a helper reads what lies beyond */
 	bool vlan;   /* emitting copy 1 */
+	bool untag;  /* copy 1 is the XDP live view of a tagged frame (else
+		      * the frame with the metadata tag put back) */
 	bool loops;  /* the program has backward jumps */
+	bool lnx;    /* PS_FILTER_F_LINUX: compiled for a live capture */
+	const __u8 *dev_addr; /* XDP PKTTYPE: the device's MAC, or NULL */
+	bool kclassic; /* lnx, and the kernel takes the classic program:
+			* its semantics (else libpcap's own interpreter's,
+			* in user space, as libpcap falls back to) */
 	int base;    /* label of the current copy's first classic insn */
 
 	struct bpf_insn *out;
@@ -244,37 +285,40 @@ static void reload_end(struct xl *x)
 
 /* The helper call of a load, offset already in R2:
  * dst = be(size bytes at R2), or reject. */
-static void helper_load_tail(struct xl *x, int size, int dst)
+static void helper_load_tail(struct xl *x, int size, int dst, int fail)
 {
 	mov64_reg(x, BPF_REG_1, R_CTX);
 	mov64_reg(x, BPF_REG_3, R_FP);
 	add64_imm(x, BPF_REG_3, ST_BUF);
 	mov32_imm(x, BPF_REG_4, size);
 	call(x, load_helper(x));
-	emit_j(x, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 0, L_REJECT);
-	ldx(x, size_code(size), dst, R_FP, ST_BUF);
+	/* Before the branch: 'fail' may be a place that reads packets. */
 	reload_end(x);
+	emit_j(x, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 0, fail);
+	ldx(x, size_code(size), dst, R_FP, ST_BUF);
 }
 
-static void add_slow(struct xl *x, int label, int resume, bool reg, __u32 k, int size, int dst)
+static void add_slow(struct xl *x, int label, int resume, bool reg, __u32 k, int size, int dst,
+		     int fail)
 {
 	if (x->err || !grow(x, (void **)&x->slow, &x->slowcap, x->nslow + 1, sizeof(*x->slow)))
 		return;
-	x->slow[x->nslow++] = (struct slow){ label, resume, reg, k, size, dst };
+	x->slow[x->nslow++] = (struct slow){ label, resume, reg, k, size, dst, fail };
 }
 
-/* dst = be(size bytes at the constant offset 'off' of the real frame). */
-static void load_const(struct xl *x, __u64 off, int size, int dst)
+/* dst = size bytes at the constant offset 'off' of the real frame, in
+ * host order (swap) or as they lie in memory; beyond the frame: goto fail. */
+static void load_const_ex(struct xl *x, __u64 off, int size, int dst, int fail, bool swap)
 {
 	int slow, resume;
 
 	if (off + size > INT_MAX) {
 		/* Beyond any frame: libpcap rejects, whatever the packet. */
-		JA(x, L_REJECT);
+		JA(x, fail);
 		return;
 	}
 	if (x->fast && off + size <= FAST_MAX) {
-		slow = x->helper ? new_label(x) : L_REJECT;
+		slow = x->helper ? new_label(x) : fail;
 		mov64_reg(x, BPF_REG_1, R_PKT);
 		add64_imm(x, BPF_REG_1, (__s32)(off + size));
 		emit_j(x, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_1, R_END, 0, slow);
@@ -286,19 +330,27 @@ static void load_const(struct xl *x, __u64 off, int size, int dst)
 		}
 		resume = new_label(x);
 		place(x, resume);
-		bswap(x, dst, size);
+		if (swap)
+			bswap(x, dst, size);
 		if (x->helper)
-			add_slow(x, slow, resume, false, (__u32)off, size, dst);
+			add_slow(x, slow, resume, false, (__u32)off, size, dst, fail);
 		return;
 	}
 	if (!x->helper) {
 		/* Beyond what a linear XDP frame can hold. */
-		JA(x, L_REJECT);
+		JA(x, fail);
 		return;
 	}
 	mov32_imm(x, BPF_REG_2, (__u32)off);
-	helper_load_tail(x, size, dst);
-	bswap(x, dst, size);
+	helper_load_tail(x, size, dst, fail);
+	if (swap)
+		bswap(x, dst, size);
+}
+
+/* dst = be(size bytes at the constant offset 'off' of the real frame). */
+static void load_const(struct xl *x, __u64 off, int size, int dst)
+{
+	load_const_ex(x, off, size, dst, L_REJECT, true);
 }
 
 /*
@@ -327,7 +379,7 @@ static void load_reg(struct xl *x, int size, int dst)
 		place(x, resume);
 		bswap(x, dst, size);
 		if (x->helper)
-			add_slow(x, slow, resume, true, 0, size, dst);
+			add_slow(x, slow, resume, true, 0, size, dst, L_REJECT);
 		return;
 	}
 	if (x->loops) {
@@ -350,7 +402,7 @@ static void load_reg(struct xl *x, int size, int dst)
 	} else {
 		emit_j(x, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_2, 0, INT_MAX, L_REJECT);
 	}
-	helper_load_tail(x, size, dst);
+	helper_load_tail(x, size, dst, L_REJECT);
 	bswap(x, dst, size);
 }
 
@@ -363,27 +415,124 @@ static void vlen_r1(struct xl *x)
 }
 
 /*
+ * dst = be(size bytes of the virtual frame head on the stack at reg + off).
+ * The verifier takes a stack read only where it can prove it aligned: a
+ * constant offset that is gets one load, any other offset bytes one by one.
+ */
+static void head_read(struct xl *x, int reg, __s16 off, int size, int dst, bool known)
+{
+	if (size == 1 || (known && (off % size) == 0)) {
+		ldx(x, size_code(size), dst, reg, off);
+		bswap(x, dst, size);
+		return;
+	}
+	ldx(x, BPF_B, dst, reg, off);
+	for (int i = 1; i < size; i++) {
+		ldx(x, BPF_B, BPF_REG_4, reg, (__s16)(off + i));
+		emit(x, BPF_ALU | BPF_LSH | BPF_K, dst, 0, 0, 8);
+		emit(x, BPF_ALU | BPF_OR | BPF_X, dst, BPF_REG_4, 0, 0);
+	}
+}
+
+/* R2 = the offset of an indirect load, X + k.  libpcap's interpreter
+ * takes it without wrapping (64 bits here); the kernel's classic filters
+ * in 32 bits, as an int (see kclassic in translate()).  Returns false when
+ * the load is beyond any frame whatever X is. */
+static bool ind_offset(struct xl *x, __u32 k)
+{
+	if (x->kclassic) {
+		emit(x, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_2, R_X, 0, 0);
+		if (k)
+			emit(x, BPF_ALU | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, (__s32)k);
+		return true;
+	}
+	if (k > INT_MAX) {
+		JA(x, L_REJECT);
+		return false;
+	}
+	mov64_reg(x, BPF_REG_2, R_X);
+	if (k)
+		add64_imm(x, BPF_REG_2, (__s32)k);
+	return true;
+}
+
+/* R1 = bpf_xdp_get_buff_len(), R2 kept. */
+static void xdp_len_r1(struct xl *x)
+{
+	emit(x, BPF_STX | BPF_DW | BPF_MEM, R_FP, BPF_REG_2, ST_BUF, 0);
+	mov64_reg(x, BPF_REG_1, R_CTX);
+	call(x, BPF_FUNC_xdp_get_buff_len);
+	ldx(x, BPF_DW, BPF_REG_2, R_FP, ST_BUF);
+	mov64_reg(x, BPF_REG_1, BPF_REG_0);
+	reload_end(x);
+}
+
+/*
+ * A load in the XDP live view of a tagged frame (copy 1 with x->untag):
+ * the frame as the stack hands it on once it took the outer tag out,
+ * v[0..12) = p[0..12), v[12..) = p[16..).  The frame has 20 bytes or more
+ * (untag_prologue), so v[0..16) is all there, on the stack.
+ */
+static void untag_load(struct xl *x, bool ind, __u32 k, int size, int dst)
+{
+	int real, done;
+
+	if (!ind) {
+		if ((__u64)k + size <= UH_LEN) {
+			head_read(x, R_FP, (__s16)(ST_VH + (int)k), size, dst, true);
+		} else {
+			load_const(x, (__u64)k + VLAN_HLEN, size, dst);
+		}
+		return;
+	}
+	if (!ind_offset(x, k))
+		return;
+	real = new_label(x);
+	done = new_label(x);
+	if (x->loops) {
+		/* As in pkt_load's VLAN copy: against the length, then
+		 * through a stack word, so the verifier forgets X. */
+		xdp_len_r1(x);
+		add64_imm(x, BPF_REG_1, -VLAN_HLEN);
+		mov64_reg(x, BPF_REG_3, BPF_REG_2);
+		add64_imm(x, BPF_REG_3, size);
+		emit_j(x, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_3, BPF_REG_1, 0, L_REJECT);
+		emit(x, BPF_STX | BPF_W | BPF_MEM, R_FP, BPF_REG_2, ST_BUF + 4, 0);
+		ldx(x, BPF_W, BPF_REG_2, R_FP, ST_BUF + 4);
+	}
+	emit_j(x, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_2, 0, UH_LEN - size, real);
+	mov64_reg(x, BPF_REG_3, R_FP);
+	emit(x, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
+	head_read(x, BPF_REG_3, ST_VH, size, dst, false);
+	JA(x, done);
+	place(x, real);
+	add64_imm(x, BPF_REG_2, VLAN_HLEN);
+	load_reg(x, size, dst);
+	place(x, done);
+}
+
+/*
  * A classic packet load: dst = be(size bytes at k, or at X + k).  Out of
  * the frame: reject, as bpf_filter() does (it checks in unsigned 32-bit
- * arithmetic that cannot wrap: X + k is taken in 64 bits here).
+ * arithmetic that cannot wrap: X + k is taken in 64 bits here; the
+ * kernel's classic filters wrap it at 32 bits, see ind_offset()).  Copy 1
+ * reads the virtual frame of its kind.
  */
 static void pkt_load(struct xl *x, bool ind, __u32 k, int size, int dst)
 {
 	int real, done;
 
+	if (x->vlan && x->untag) {
+		untag_load(x, ind, k, size, dst);
+		return;
+	}
 	if (!x->vlan) {
 		if (!ind) {
 			load_const(x, k, size, dst);
 			return;
 		}
-		if (k > INT_MAX) {
-			JA(x, L_REJECT);
-			return;
-		}
-		mov64_reg(x, BPF_REG_2, R_X);
-		if (k)
-			add64_imm(x, BPF_REG_2, (__s32)k);
-		load_reg(x, size, dst);
+		if (ind_offset(x, k))
+			load_reg(x, size, dst);
 		return;
 	}
 
@@ -398,8 +547,7 @@ static void pkt_load(struct xl *x, bool ind, __u32 k, int size, int dst)
 		vlen_r1(x);
 		emit_j(x, BPF_JMP | BPF_JLT | BPF_K, BPF_REG_1, 0, (__s32)(k + size), L_REJECT);
 		if (k + size <= VH_LEN) {
-			ldx(x, size_code(size), dst, R_FP, (__s16)(ST_VH + (int)k));
-			bswap(x, dst, size);
+			head_read(x, R_FP, (__s16)(ST_VH + (int)k), size, dst, true);
 		} else {
 			load_const(x, k - VLAN_HLEN, size, dst);
 		}
@@ -429,8 +577,7 @@ static void pkt_load(struct xl *x, bool ind, __u32 k, int size, int dst)
 	emit_j(x, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_2, 0, VH_LEN - size, real);
 	mov64_reg(x, BPF_REG_3, R_FP);
 	emit(x, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
-	ldx(x, size_code(size), dst, BPF_REG_3, ST_VH);
-	bswap(x, dst, size);
+	head_read(x, BPF_REG_3, ST_VH, size, dst, false);
 	JA(x, done);
 	place(x, real);
 	add64_imm(x, BPF_REG_2, -VLAN_HLEN);
@@ -445,6 +592,8 @@ static void pkt_len(struct xl *x, int dst)
 		mov64_reg(x, BPF_REG_1, R_CTX);
 		call(x, BPF_FUNC_xdp_get_buff_len);
 		emit(x, BPF_ALU | BPF_MOV | BPF_X, dst, BPF_REG_0, 0, 0);
+		if (x->vlan && x->untag)
+			emit(x, BPF_ALU | BPF_SUB | BPF_K, dst, 0, 0, VLAN_HLEN);
 		reload_end(x);
 		return;
 	}
@@ -454,6 +603,157 @@ static void pkt_len(struct xl *x, int dst)
 		ldx(x, BPF_W, dst, R_CTX, offsetof(struct __sk_buff, len));
 	if (x->vlan)
 		emit(x, BPF_ALU | BPF_ADD | BPF_K, dst, 0, 0, VLAN_HLEN);
+}
+
+/*
+ * Ancillary loads (PS_FILTER_F_LINUX): what the kernel's classic filter
+ * reads at SKF_AD_OFF + ad, for the packet as a packet socket sees it.
+ */
+
+static bool xdp_view(const struct xl *x)
+{
+	return x->target == PS_FILTER_XDP;
+}
+
+/* PKTTYPE at XDP: what eth_type_trans() will say from the destination
+ * MAC: broadcast (ff:ff:ff:ff:ff:ff), multicast, this host's address
+ * (PACKET_HOST) or another (PACKET_OTHERHOST).  Without the device's
+ * address, any unicast is PACKET_HOST (libpcap's code only ever tells
+ * PACKET_OUTGOING from the rest). */
+static void xdp_pkttype(struct xl *x, int dst)
+{
+	int mcast = new_label(x), set2 = new_label(x), done = new_label(x);
+	int other = new_label(x);
+	const __u8 *a = x->dev_addr;
+
+	load_const(x, 0, 1, dst);
+	emit_j(x, BPF_JMP32 | BPF_JSET | BPF_K, dst, 0, 1, mcast);
+	if (a) {
+		load_const(x, 0, 4, dst);
+		emit_j(x, BPF_JMP32 | BPF_JNE | BPF_K, dst, 0,
+		       (__s32)((__u32)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3]), other);
+		load_const(x, 4, 2, dst);
+		emit_j(x, BPF_JMP32 | BPF_JNE | BPF_K, dst, 0, a[4] << 8 | a[5], other);
+	}
+	mov32_imm(x, dst, PACKET_HOST_);
+	JA(x, done);
+	place(x, other);
+	mov32_imm(x, dst, PACKET_OTHERHOST_);
+	JA(x, done);
+	place(x, mcast);
+	load_const(x, 0, 4, dst);
+	emit_j(x, BPF_JMP32 | BPF_JNE | BPF_K, dst, 0, -1, set2);
+	load_const(x, 4, 2, dst);
+	emit_j(x, BPF_JMP32 | BPF_JNE | BPF_K, dst, 0, 0xffff, set2);
+	mov32_imm(x, dst, PACKET_BROADCAST_);
+	JA(x, done);
+	place(x, set2);
+	mov32_imm(x, dst, PACKET_MULTICAST_);
+	place(x, done);
+}
+
+/* PROTOCOL at XDP: skb->protocol as eth_type_trans() sets it, or, for a
+ * tagged frame, as skb_vlan_untag() sets it from the encapsulated type. */
+static void xdp_protocol(struct xl *x, int dst)
+{
+	int llc = new_label(x), done = new_label(x);
+	__u32 off = x->vlan && x->untag ? 16 : 12;
+
+	load_const(x, off, 2, dst);
+	emit_j(x, BPF_JMP32 | BPF_JGE | BPF_K, dst, 0, ETH_P_802_3_MIN_, done);
+	/* An 802.3 length: IPX (0xffff after it) or 802.2 LLC. */
+	load_const_ex(x, off + 2, 2, dst, llc, true);
+	emit_j(x, BPF_JMP32 | BPF_JNE | BPF_K, dst, 0, 0xffff, llc);
+	mov32_imm(x, dst, ETH_P_802_3_);
+	JA(x, done);
+	place(x, llc);
+	mov32_imm(x, dst, ETH_P_802_2_);
+	place(x, done);
+}
+
+static void skb_field(struct xl *x, int dst, size_t off)
+{
+	ldx(x, BPF_W, dst, R_CTX, (__s16)off);
+}
+
+static void anc_vlan_tag(struct xl *x, int dst)
+{
+	if (!xdp_view(x))
+		skb_field(x, dst, offsetof(struct __sk_buff, vlan_tci));
+	else if (x->vlan)
+		load_const(x, 14, 2, dst);
+	else
+		mov32_imm(x, dst, 0);
+}
+
+static void anc_vlan_present(struct xl *x, int dst)
+{
+	if (!xdp_view(x))
+		skb_field(x, dst, offsetof(struct __sk_buff, vlan_present));
+	else
+		mov32_imm(x, dst, x->vlan ? 1 : 0);
+}
+
+static void anc_load(struct xl *x, size_t i, __u32 ad, int size, int dst)
+{
+	if (!x->kclassic) {
+		/* libpcap filters in user space (the kernel refused the
+		 * program): its interpreter knows only byte loads of the
+		 * tag, from PACKET_AUXDATA (the VLAN ID alone), and any other
+		 * load there is beyond the packet. */
+		if (size == 1 && ad == SKF_AD_VLAN_TAG) {
+			anc_vlan_tag(x, dst);
+			emit(x, BPF_ALU | BPF_AND | BPF_K, dst, 0, 0, 0x0fff);
+		} else if (size == 1 && ad == SKF_AD_VLAN_TAG_PRESENT) {
+			anc_vlan_present(x, dst);
+		} else {
+			JA(x, L_REJECT);
+		}
+		return;
+	}
+	switch (ad) {
+	case SKF_AD_PROTOCOL:
+		if (xdp_view(x)) {
+			xdp_protocol(x, dst);
+		} else {
+			skb_field(x, dst, offsetof(struct __sk_buff, protocol));
+			emit(x, BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, 16);
+		}
+		break;
+	case SKF_AD_PKTTYPE:
+		if (x->flags & PS_FILTER_F_OUTGOING)
+			mov32_imm(x, dst, PACKET_OUTGOING_);
+		else if (xdp_view(x))
+			xdp_pkttype(x, dst);
+		else
+			skb_field(x, dst, offsetof(struct __sk_buff, pkt_type));
+		break;
+	case SKF_AD_IFINDEX:
+		if (xdp_view(x))
+			ldx(x, BPF_W, dst, R_CTX, offsetof(struct xdp_md, ingress_ifindex));
+		else
+			skb_field(x, dst, offsetof(struct __sk_buff, ifindex));
+		break;
+	case SKF_AD_VLAN_TAG:
+		anc_vlan_tag(x, dst);
+		break;
+	case SKF_AD_VLAN_TAG_PRESENT:
+		anc_vlan_present(x, dst);
+		break;
+	case SKF_AD_VLAN_TPID:
+		if (!xdp_view(x)) {
+			skb_field(x, dst, offsetof(struct __sk_buff, vlan_proto));
+			emit(x, BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, 16);
+		} else if (x->vlan) {
+			load_const(x, 12, 2, dst);
+		} else {
+			mov32_imm(x, dst, 0);
+		}
+		break;
+	default:
+		fail(x, -ENOTSUP, "classic insn %zu: the kernel's ancillary load SKF_AD_OFF + %u "
+		     "is not supported", i, ad);
+	}
 }
 
 static int size_bytes(__u16 code)
@@ -521,6 +821,82 @@ static bool valid_code(__u16 code)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Would SO_ATTACH_FILTER take this classic program?  The kernel's
+ * bpf_check_classic() (6.x), on top of what validate() checks: at most
+ * 4096 insns, jumps forward only, constant shifts below 32, loads at or
+ * above SKF_AD_OFF only of the ancillary data it knows, and no scratch
+ * word read on a path that has not written it (check_load_and_stores(),
+ * with its quirks).  When the kernel refuses, libpcap filters in user
+ * space with its own interpreter: live tcpdump does so for `protochain`.
+ */
+static bool kernel_takes(const struct sock_filter *c, size_t n)
+{
+	__u16 *masks, memvalid = 0;
+	bool ok = true;
+	size_t pc, a;
+
+	if (n == 0 || n > KERNEL_MAXINSNS)
+		return false;
+	for (pc = 0; pc < n; pc++) {
+		const struct sock_filter *f = &c[pc];
+
+		switch (f->code) {
+		case BPF_JMP | BPF_JA:
+			if (f->k >= (__u32)(n - pc - 1))
+				return false;
+			break;
+		case BPF_ALU | BPF_LSH | BPF_K:
+		case BPF_ALU | BPF_RSH | BPF_K:
+			if (f->k >= 32)
+				return false;
+			break;
+		case BPF_LD | BPF_W | BPF_ABS:
+		case BPF_LD | BPF_H | BPF_ABS:
+		case BPF_LD | BPF_B | BPF_ABS:
+			if (f->k < AD_OFF)
+				break;
+			for (a = 0; a < sizeof(kernel_ad) / sizeof(kernel_ad[0]); a++)
+				if (f->k == AD_OFF + kernel_ad[a])
+					break;
+			if (a == sizeof(kernel_ad) / sizeof(kernel_ad[0]))
+				return false;
+			break;
+		}
+	}
+	masks = malloc(n * sizeof(*masks));
+	if (!masks)
+		return false;
+	memset(masks, 0xff, n * sizeof(*masks));
+	for (pc = 0; pc < n && ok; pc++) {
+		const struct sock_filter *f = &c[pc];
+
+		memvalid &= masks[pc];
+		switch (f->code) {
+		case BPF_ST:
+		case BPF_STX:
+			memvalid |= 1 << f->k;
+			break;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+			ok = memvalid & (1 << f->k);
+			break;
+		case BPF_JMP | BPF_JA:
+			masks[pc + 1 + f->k] &= memvalid;
+			memvalid = ~0;
+			break;
+		default:
+			if (BPF_CLASS(f->code) == BPF_JMP) {
+				masks[pc + 1 + f->jt] &= memvalid;
+				masks[pc + 1 + f->jf] &= memvalid;
+				memvalid = ~0;
+			}
+		}
+	}
+	free(masks);
+	return ok;
 }
 
 /* libpcap's bpf_validate(), plus the one thing its interpreter would crash
@@ -609,7 +985,13 @@ static void alu(struct xl *x, const struct sock_filter *f)
 		break;
 	case BPF_LSH:
 	case BPF_RSH:
-		/* classic: a shift by X >= 32 gives 0; eBPF masks X to 5 bits. */
+		/* The kernel's classic filters shift as eBPF does: X masked to
+		 * 5 bits (they run as eBPF, on the same JIT). */
+		if (x->kclassic) {
+			emit(x, BPF_ALU | op | BPF_X, R_A, R_X, 0, 0);
+			break;
+		}
+		/* libpcap: a shift by X >= 32 gives 0; eBPF masks X to 5 bits. */
 		skip = new_label(x);
 		done = new_label(x);
 		emit_j(x, BPF_JMP32 | BPF_JGT | BPF_K, R_X, 0, 31, skip);
@@ -689,7 +1071,10 @@ static void insn(struct xl *x, size_t i)
 			pkt_len(x, dst);
 			break;
 		case BPF_ABS:
-			pkt_load(x, false, f->k, size_bytes(code), R_A);
+			if (x->lnx && BPF_CLASS(code) == BPF_LD && f->k >= AD_OFF)
+				anc_load(x, i, f->k - AD_OFF, size_bytes(code), R_A);
+			else
+				pkt_load(x, false, f->k, size_bytes(code), R_A);
 			break;
 		case BPF_IND:
 			pkt_load(x, true, f->k, size_bytes(code), R_A);
@@ -757,7 +1142,7 @@ static void emit_slow_paths(struct xl *x)
 			emit_j(x, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_2, 0, INT_MAX, L_REJECT);
 		else
 			mov32_imm(x, BPF_REG_2, s->k);
-		helper_load_tail(x, s->size, s->dst);
+		helper_load_tail(x, s->size, s->dst, s->fail);
 		JA(x, s->resume);
 	}
 }
@@ -795,6 +1180,26 @@ static void vlan_prologue(struct xl *x)
 		call(x, BPF_FUNC_skb_load_bytes);
 	}
 	reload_end(x);
+}
+
+/*
+ * XDP, live: the head of a frame with an outer 802.1Q or 802.1ad tag, as
+ * the stack will hand it to packet sockets and TC once skb_vlan_untag()
+ * has taken the tag out: v[0..16) = p[0..12) p[16..20).  That function
+ * needs 6 bytes after the Ethernet header, or it drops the frame: frames
+ * under 20 bytes reject.
+ */
+static void untag_prologue(struct xl *x)
+{
+	static const struct { __u32 from; int to; } words[] = {
+		{ 16, 12 }, { 0, 0 }, { 4, 4 }, { 8, 8 },
+	};
+
+	place(x, L_VLAN);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		load_const_ex(x, words[i].from, 4, BPF_REG_1, L_REJECT, false);
+		emit(x, BPF_STX | BPF_W | BPF_MEM, R_FP, BPF_REG_1, ST_VH + words[i].to, 0);
+	}
 }
 
 static int check_epilogue(struct xl *x, const struct bpf_insn *e, size_t n)
@@ -945,11 +1350,11 @@ out:
 }
 
 static int translate(const struct sock_filter *c, size_t n, enum ps_filter_target target,
-		     unsigned int flags, const struct bpf_insn *epi, size_t epi_n,
-		     struct bpf_insn **out, size_t *out_n, char *err, size_t errlen)
+		     unsigned int flags, const __u8 *dev_addr, const struct bpf_insn *epi,
+		     size_t epi_n, struct bpf_insn **out, size_t *out_n, char *err, size_t errlen)
 {
 	struct xl x = {
-		.c = c, .n = n, .target = target, .flags = flags,
+		.c = c, .n = n, .target = target, .flags = flags, .dev_addr = dev_addr,
 		.errbuf = err, .errlen = errlen,
 	};
 	bool mem_used[BPF_MEMWORDS / 2] = { false };
@@ -970,11 +1375,25 @@ static int translate(const struct sock_filter *c, size_t n, enum ps_filter_targe
 	if (x.err || check_epilogue(&x, epi, epi_n))
 		return x.err;
 
+	x.lnx = flags & PS_FILTER_F_LINUX;
+	if (x.lnx && (flags & PS_FILTER_F_VLAN_META)) {
+		fail(&x, -EINVAL, "PS_FILTER_F_LINUX and PS_FILTER_F_VLAN_META exclude each other");
+		return x.err;
+	}
+	if ((flags & PS_FILTER_F_OUTGOING) && (!x.lnx || target != PS_FILTER_TC)) {
+		fail(&x, -EINVAL, "PS_FILTER_F_OUTGOING is for a TC filter with PS_FILTER_F_LINUX");
+		return x.err;
+	}
+	x.kclassic = x.lnx && kernel_takes(c, n);
+
 	x.fast = target != PS_FILTER_SOCKET && !(flags & PS_FILTER_F_SLOW_LOADS);
 	for (i = 0, loads = false; i < n; i++)
 		loads |= (BPF_CLASS(c[i].code) == BPF_LD || BPF_CLASS(c[i].code) == BPF_LDX) &&
 			 (BPF_MODE(c[i].code) == BPF_ABS || BPF_MODE(c[i].code) == BPF_IND ||
 			  BPF_MODE(c[i].code) == BPF_MSH);
+	/* The XDP live view reads the EtherType of every frame. */
+	if (x.lnx && target == PS_FILTER_XDP)
+		loads = true;
 	if (!loads)
 		x.fast = false; /* no packet pointers to load */
 	x.helper = !(target == PS_FILTER_XDP && (flags & PS_FILTER_F_XDP_LINEAR));
@@ -984,6 +1403,8 @@ static int translate(const struct sock_filter *c, size_t n, enum ps_filter_targe
 		return x.err;
 	}
 	vlan = target != PS_FILTER_XDP && (flags & PS_FILTER_F_VLAN_META);
+	x.untag = x.lnx && target == PS_FILTER_XDP;
+	vlan |= x.untag;
 
 	/* Labels: reject, epilogue, VLAN prologue, then one per classic insn
 	 * of each copy. */
@@ -1010,7 +1431,13 @@ static int translate(const struct sock_filter *c, size_t n, enum ps_filter_targe
 			emit(&x, BPF_ST | BPF_DW | BPF_MEM, R_FP, 0, ST_MEM(2 * i), 0);
 	if (back)
 		emit(&x, BPF_ST | BPF_DW | BPF_MEM, R_FP, 0, ST_CNT, 0);
-	if (vlan) {
+	if (x.untag) {
+		/* An outer 802.1Q or 802.1ad tag: copy 1.  A frame too short
+		 * for an EtherType has none. */
+		load_const_ex(&x, 12, 2, BPF_REG_1, L_FIRST, true);
+		emit_j(&x, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_1, 0, ETH_P_8021Q_, L_VLAN);
+		emit_j(&x, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_1, 0, ETH_P_8021AD_, L_VLAN);
+	} else if (vlan) {
 		ldx(&x, BPF_W, BPF_REG_1, R_CTX, offsetof(struct __sk_buff, vlan_present));
 		emit_j(&x, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, 0, 0, L_VLAN);
 	}
@@ -1026,7 +1453,10 @@ static int translate(const struct sock_filter *c, size_t n, enum ps_filter_targe
 		x.out[x.len++] = epi[i];
 	}
 	if (vlan) {
-		vlan_prologue(&x);
+		if (x.untag)
+			untag_prologue(&x);
+		else
+			vlan_prologue(&x);
 		x.vlan = true;
 		x.base = L_FIRST + (int)n;
 		body(&x);
@@ -1050,9 +1480,10 @@ static int translate(const struct sock_filter *c, size_t n, enum ps_filter_targe
 	return 0;
 }
 
-int ps_filter_translate(const struct bpf_program *cbpf, enum ps_filter_target target,
-			unsigned int flags, const struct ps_ebpf_insn *epilogue, size_t n,
-			struct ps_ebpf_insn **out, size_t *out_n, char *err, size_t errlen)
+static int translate_opts(const struct bpf_program *cbpf, enum ps_filter_target target,
+			  unsigned int flags, const __u8 *dev_addr,
+			  const struct ps_ebpf_insn *epilogue, size_t n, struct ps_ebpf_insn **out,
+			  size_t *out_n, char *err, size_t errlen)
 {
 	const struct sock_filter *c;
 	struct bpf_insn *o;
@@ -1060,10 +1491,17 @@ int ps_filter_translate(const struct bpf_program *cbpf, enum ps_filter_target ta
 	int ret;
 
 	c = ps__filter_classic(cbpf, &cn);
-	ret = translate(c, cn, target, flags, (const struct bpf_insn *)epilogue, n,
+	ret = translate(c, cn, target, flags, dev_addr, (const struct bpf_insn *)epilogue, n,
 			&o, out_n, err, errlen);
 	*out = (struct ps_ebpf_insn *)o;
 	return ret;
+}
+
+int ps_filter_translate(const struct bpf_program *cbpf, enum ps_filter_target target,
+			unsigned int flags, const struct ps_ebpf_insn *epilogue, size_t n,
+			struct ps_ebpf_insn **out, size_t *out_n, char *err, size_t errlen)
+{
+	return translate_opts(cbpf, target, flags, NULL, epilogue, n, out, out_n, err, errlen);
 }
 
 static const char *target_name(enum ps_filter_target t)
@@ -1091,8 +1529,8 @@ int ps_filter_load_opts(const struct bpf_program *cbpf, enum ps_filter_target ta
 	if (!opts)
 		opts = &none;
 	*prog_fd = -1;
-	ret = ps_filter_translate(cbpf, target, opts->flags, epilogue, n, &insns, &cnt,
-				  err, sizeof(err));
+	ret = translate_opts(cbpf, target, opts->flags, opts->dev_addr_set ? opts->dev_addr : NULL,
+			     epilogue, n, &insns, &cnt, err, sizeof(err));
 	if (ret) {
 		ps_err("cannot translate the filter for %s: %s", target_name(target), err);
 		return ret;

@@ -42,7 +42,37 @@
  * refuses offsets above 0xffff, so at XDP a load there rejects (only
  * multi-buffer frames over 64 KiB have such bytes).
  *
- * Where the packet is not what tcpdump would write:
+ * Files and live capture.  `tcpdump -r` runs the code libpcap compiles for
+ * a file (ps_filter_compile()) over the frames as written, VLAN tags in
+ * place.  Live on Linux, tcpdump does something else: the kernel has taken
+ * the outer 802.1Q/802.1ad tag of a received frame out of the data into
+ * skb metadata before any packet socket (and before TC ingress) sees it,
+ * and libpcap compiles for a live handle (ps_filter_compile_live()) with
+ * loads of the kernel's ancillary data (SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT,
+ * SKF_AD_VLAN_TAG; SKF_AD_PKTTYPE for inbound/outbound, SKF_AD_IFINDEX for
+ * ifindex), run by the kernel as a socket filter on the frame without
+ * the tag.  PS_FILTER_F_LINUX translates such code with those semantics:
+ *  - TC and socket: the frame as the skb has it, ancillary data from the
+ *    __sk_buff (vlan_present, vlan_tci, vlan_proto, pkt_type, protocol,
+ *    ifindex); PS_FILTER_F_OUTGOING answers PACKET_OUTGOING at TC egress;
+ *  - XDP, which runs before the stack took the tag out: a frame whose
+ *    EtherType is 0x8100 or 0x88a8 is seen as the stack will hand it on,
+ *    the tag out of the frame and in the metadata (loads from offset 12 on
+ *    read 4 bytes further, BPF_LEN is 4 less); PKTTYPE from the
+ *    destination MAC as eth_type_trans() sets it; a tagged frame under 20
+ *    bytes, which the stack drops, rejects.  A tag the hardware or the
+ *    sending veth already put in metadata is invisible at XDP.
+ *  - the kernel's arithmetic: a shift by X uses X mod 32, an indirect
+ *    load's X + k wraps at 32 bits (libpcap's interpreter: 0, and no wrap).
+ *    When the kernel would refuse the classic program (backward jumps of
+ *    `protochain`, over 4096 insns, unknown ancillary loads, scratch read
+ *    before written), libpcap filters in user space with its interpreter
+ *    and PACKET_AUXDATA: the translation then follows that interpreter
+ *    (byte loads of the tag only, the VLAN ID alone; other ancillary loads
+ *    reject).
+ *  - Loads at the kernel's negative offsets (SKF_NET_OFF, SKF_LL_OFF) reject.
+ *
+ * Where the packet is not what tcpdump would write (code for files):
  *  - VLAN: at TC and at packet sockets the kernel has usually moved the
  *    outer tag of a frame into skb metadata; tcpdump puts it back before
  *    it filters a file.  PS_FILTER_F_VLAN_META makes the filter see the
@@ -107,6 +137,31 @@ enum ps_filter_target {
  */
 int ps_filter_compile(const char *expr, int snaplen, struct bpf_program *out,
 		      char *err, size_t errlen);
+
+/*
+ * Compiles 'expr' as `tcpdump -r path` does: on a handle reading the file,
+ * which libpcap tells from a dead one (it refuses inbound, outbound and
+ * ifindex for files, where a dead handle gets the live code of Linux).
+ * Standard input ("-"), a file libpcap cannot open or one that is not
+ * Ethernet: as ps_filter_compile().  The accepting RET returns the file's
+ * snap length.  Returns as ps_filter_compile().
+ */
+int ps_filter_compile_file(const char *path, const char *expr, int snaplen,
+			   struct bpf_program *out, char *err, size_t errlen);
+
+/*
+ * Compiles 'expr' as tcpdump does to capture live on 'ifname': libpcap
+ * creates and activates a handle on the interface (closed again before it
+ * reads anything), so the code is libpcap's for a live Linux socket, with
+ * ancillary loads (translate with PS_FILTER_F_LINUX), netmask the
+ * interface's (0 without IPv4).  An interface that is down is compiled for
+ * through lo (libpcap activates only interfaces that are up; the code does
+ * not depend on which).  Returns 0; -EINVAL with libpcap's message for a
+ * bad expression; -ENODEV, -EPERM, -ENETDOWN, -EIO when libpcap cannot
+ * open the interface, -EOPNOTSUPP when it is not Ethernet.
+ */
+int ps_filter_compile_live(const char *ifname, const char *expr, int snaplen,
+			   struct bpf_program *out, char *err, size_t errlen);
 void ps_filter_free(struct bpf_program *prog);
 
 /* libpcap's interpreter, bpf_filter(), on one frame: the reference the
@@ -133,6 +188,12 @@ void ps_filter_dump(const struct bpf_program *prog, void *file /* FILE * */);
 					  * took into skb metadata is put back
 					  * in front of the EtherType, as
 					  * tcpdump writes it to a file */
+#define PS_FILTER_F_LINUX (1u << 4)      /* code from ps_filter_compile_live():
+					  * live Linux semantics (see above);
+					  * excludes PS_FILTER_F_VLAN_META */
+#define PS_FILTER_F_OUTGOING (1u << 5)   /* with F_LINUX, TC egress: PKTTYPE
+					  * is PACKET_OUTGOING, as packet
+					  * sockets see what a host sends */
 
 struct ps_filter_opts {
 	unsigned int flags;
@@ -148,6 +209,11 @@ struct ps_filter_opts {
 	 * program that used it (kernel 6.18), and a filter whose epilogue
 	 * tail-calls through an array must match it to load at all. */
 	int expected_attach_type;
+	/* XDP with PS_FILTER_F_LINUX: the device's MAC address, so that
+	 * SKF_AD_PKTTYPE tells PACKET_HOST from PACKET_OTHERHOST as the stack
+	 * will.  Unset: unicast is PACKET_HOST. */
+	bool dev_addr_set;
+	__u8 dev_addr[6];
 };
 
 /*

@@ -35,12 +35,128 @@ int ps_filter_compile(const char *expr, int snaplen, struct bpf_program *out,
 		snprintf(err, errlen, "libpcap cannot open a handle to compile with");
 		return -ENOMEM;
 	}
-	if (pcap_compile(p, out, expr ? expr : "", 1, PCAP_NETMASK_UNKNOWN) < 0) {
+	/* Netmask 0, as `tcpdump -r` compiles (so `ip broadcast` is
+	 * 255.255.255.255 or 0.0.0.0 there, not an error). */
+	if (pcap_compile(p, out, expr ? expr : "", 1, 0) < 0) {
 		snprintf(err, errlen, "%s", pcap_geterr(p));
 		memset(out, 0, sizeof(*out));
 		ret = -EINVAL;
 	}
 	pcap_close(p);
+	return ret;
+}
+
+int ps_filter_compile_file(const char *path, const char *expr, int snaplen,
+			   struct bpf_program *out, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = NULL;
+	int ret = 0;
+
+	/* Standard input can be read only once: the replay's. */
+	if (path && strcmp(path, "-"))
+		p = pcap_open_offline(path, ebuf);
+	if (p && pcap_datalink(p) != DLT_EN10MB) {
+		pcap_close(p);
+		p = NULL;
+	}
+	if (!p)
+		return ps_filter_compile(expr, snaplen, out, err, errlen);
+	memset(out, 0, sizeof(*out));
+	if (pcap_compile(p, out, expr ? expr : "", 1, 0) < 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(p));
+		memset(out, 0, sizeof(*out));
+		ret = -EINVAL;
+	}
+	pcap_close(p);
+	return ret;
+}
+
+/* A handle on 'ifname', activated: what tcpdump compiles with. */
+static pcap_t *live_handle(const char *ifname, int snaplen, int *rc, char *ebuf)
+{
+	pcap_t *p = pcap_create(ifname, ebuf);
+
+	if (!p) {
+		*rc = PCAP_ERROR;
+		return NULL;
+	}
+	/* It only compiles: no promiscuous mode, a small buffer, and it is
+	 * closed before any packet is read. */
+	pcap_set_snaplen(p, snaplen);
+	pcap_set_promisc(p, 0);
+	pcap_set_buffer_size(p, 65536);
+	pcap_set_immediate_mode(p, 1);
+	*rc = pcap_activate(p);
+	if (*rc < 0)
+		snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(p));
+	return p;
+}
+
+int ps_filter_compile_live(const char *ifname, const char *expr, int snaplen,
+			   struct bpf_program *out, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "", ebuf2[PCAP_ERRBUF_SIZE] = "";
+	bpf_u_int32 net = 0, mask = 0;
+	pcap_t *p;
+	int ret = 0, rc, rc2, dlt;
+
+	memset(out, 0, sizeof(*out));
+	if (snaplen <= 0)
+		snaplen = PS_FILTER_SNAPLEN_DEFAULT;
+	p = live_handle(ifname, snaplen, &rc, ebuf);
+	if (p && rc == PCAP_ERROR_IFACE_NOT_UP) {
+		/* libpcap activates only an interface that is up (tcpdump:
+		 * "That device is not up"), and pktscope may attach before
+		 * it is.  Its code for a live Linux Ethernet handle depends
+		 * on nothing else of the interface but its netmask (given
+		 * below): lo, when up, compiles the same. */
+		pcap_t *lo = live_handle("lo", snaplen, &rc2, ebuf2);
+
+		if (lo && rc2 >= 0 && pcap_datalink(lo) == DLT_EN10MB) {
+			pcap_close(p);
+			p = lo;
+			rc = rc2;
+		} else if (lo) {
+			pcap_close(lo);
+		}
+	}
+	if (!p || rc < 0) {
+		switch (rc) {
+		case PCAP_ERROR_NO_SUCH_DEVICE:
+			ret = -ENODEV;
+			break;
+		case PCAP_ERROR_PERM_DENIED:
+			ret = -EPERM;
+			break;
+		case PCAP_ERROR_IFACE_NOT_UP:
+			ret = -ENETDOWN;
+			break;
+		default:
+			ret = -EIO;
+		}
+		snprintf(err, errlen, "libpcap cannot open %s to compile the expression for it: %s",
+			 ifname, ebuf);
+		goto out;
+	}
+	dlt = pcap_datalink(p);
+	if (dlt != DLT_EN10MB) {
+		snprintf(err, errlen, "%s has link type %s; pktscope filters Ethernet frames only",
+			 ifname, pcap_datalink_val_to_name(dlt) ?: "unknown");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	/* As tcpdump: the interface's IPv4 netmask, 0 when it has none. */
+	if (pcap_lookupnet(ifname, &net, &mask, ebuf) < 0)
+		mask = 0;
+	if (pcap_compile(p, out, expr ? expr : "", 1, mask) < 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(p));
+		memset(out, 0, sizeof(*out));
+		ret = -EINVAL;
+	}
+out:
+	if (p)
+		pcap_close(p);
 	return ret;
 }
 

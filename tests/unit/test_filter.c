@@ -37,6 +37,8 @@
 #include <net/if.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/filter.h>
+#include <linux/sockios.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -1562,6 +1564,1056 @@ static void test_live_vlan_meta(void **state)
 		fail_msg("live VLAN test failed (above)");
 }
 
+/* ---- live Linux semantics (PS_FILTER_F_LINUX) ---- */
+
+/*
+ * Code libpcap compiles for a live interface (ps_filter_compile_live())
+ * reads the kernel's ancillary data, and runs in the kernel on the frame as
+ * a packet socket gets it: the outer VLAN tag taken out into metadata.  At
+ * XDP, where the tag is still in the frame, the translation shows it that
+ * way.  Offline, a model of those semantics is the reference: the kernel's
+ * classic filter, or libpcap's user-space interpreter with PACKET_AUXDATA
+ * for a program the kernel refuses (SO_ATTACH_FILTER says which).  It runs
+ * on the frame the stack would hand on, with the metadata it would have.
+ * The live test further down checks the translation, and this model,
+ * against the kernel itself.
+ */
+
+struct lmeta {
+	uint32_t present, tci, tpid, pkttype, protocol, ifindex;
+};
+
+#define AD(n) ((uint32_t)SKF_AD_OFF + (uint32_t)(n))
+
+static uint32_t be_at(const uint8_t *p, int size)
+{
+	return size == 4 ? (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3] :
+	       size == 2 ? (uint32_t)(p[0] << 8 | p[1]) : p[0];
+}
+
+static uint32_t model(const struct bpf_program *bp, bool kernel, const uint8_t *p, uint32_t len,
+		      const struct lmeta *m)
+{
+	const struct pcap_insn *pc = bp->bf_insns;
+	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = { 0 }, back = 0;
+	unsigned int i = 0;
+
+	for (;;) {
+		const struct pcap_insn *f = &pc[i++];
+		int size = BPF_SIZE(f->code) == BPF_W ? 4 : BPF_SIZE(f->code) == BPF_H ? 2 : 1;
+		uint64_t o;
+		uint32_t v = 0;
+		bool c;
+
+		switch (BPF_CLASS(f->code)) {
+		case BPF_RET:
+			return BPF_RVAL(f->code) == BPF_A ? A : f->k;
+		case BPF_LD:
+		case BPF_LDX:
+			switch (BPF_MODE(f->code)) {
+			case BPF_IMM:
+				v = f->k;
+				break;
+			case BPF_MEM:
+				v = M[f->k];
+				break;
+			case BPF_LEN:
+				v = len;
+				break;
+			case BPF_MSH:
+				if (f->k >= len)
+					return 0;
+				v = (p[f->k] & 0xf) << 2;
+				break;
+			case BPF_ABS:
+				if (f->k >= AD(0)) {
+					uint32_t ad = f->k - AD(0);
+
+					if (!kernel) {
+						if (size == 1 && ad == SKF_AD_VLAN_TAG)
+							v = m->tci & 0xfff;
+						else if (size == 1 && ad == SKF_AD_VLAN_TAG_PRESENT)
+							v = m->present;
+						else
+							return 0;
+						break;
+					}
+					switch (ad) {
+					case SKF_AD_PROTOCOL: v = m->protocol; break;
+					case SKF_AD_PKTTYPE: v = m->pkttype; break;
+					case SKF_AD_IFINDEX: v = m->ifindex; break;
+					case SKF_AD_VLAN_TAG: v = m->tci; break;
+					case SKF_AD_VLAN_TAG_PRESENT: v = m->present; break;
+					case SKF_AD_VLAN_TPID: v = m->tpid; break;
+					default: fail_msg("model: ancillary %u", ad);
+					}
+					break;
+				}
+				if ((uint64_t)f->k + size > len)
+					return 0;
+				v = be_at(p + f->k, size);
+				break;
+			default: /* BPF_IND */
+				if (kernel) {
+					/* an int offset: X + k wraps */
+					o = (uint32_t)(X + f->k);
+					if ((int32_t)o < 0)
+						return 0;
+				} else {
+					o = (uint64_t)X + f->k;
+				}
+				if (o + size > len)
+					return 0;
+				v = be_at(p + o, size);
+			}
+			if (BPF_CLASS(f->code) == BPF_LD)
+				A = v;
+			else
+				X = v;
+			break;
+		case BPF_ST:
+			M[f->k] = A;
+			break;
+		case BPF_STX:
+			M[f->k] = X;
+			break;
+		case BPF_ALU:
+			v = BPF_SRC(f->code) == BPF_X ? X : f->k;
+			switch (BPF_OP(f->code)) {
+			case BPF_ADD: A += v; break;
+			case BPF_SUB: A -= v; break;
+			case BPF_MUL: A *= v; break;
+			case BPF_DIV: if (!v) return 0; A /= v; break;
+			case BPF_MOD: if (!v) return 0; A %= v; break;
+			case BPF_AND: A &= v; break;
+			case BPF_OR: A |= v; break;
+			case BPF_XOR: A ^= v; break;
+			case BPF_LSH:
+				A = BPF_SRC(f->code) == BPF_K || kernel ? A << (v & 31) :
+				    v < 32 ? A << v : 0;
+				break;
+			case BPF_RSH:
+				A = BPF_SRC(f->code) == BPF_K || kernel ? A >> (v & 31) :
+				    v < 32 ? A >> v : 0;
+				break;
+			case BPF_NEG: A = -A; break;
+			}
+			break;
+		case BPF_JMP:
+			if (BPF_OP(f->code) == BPF_JA) {
+				if ((int32_t)f->k < 0 && ++back > PS_FILTER_MAX_BACKJUMPS)
+					return 0;
+				i += (int32_t)f->k;
+				break;
+			}
+			v = BPF_SRC(f->code) == BPF_X ? X : f->k;
+			switch (BPF_OP(f->code)) {
+			case BPF_JEQ: c = A == v; break;
+			case BPF_JGT: c = A > v; break;
+			case BPF_JGE: c = A >= v; break;
+			default: c = A & v; break;
+			}
+			i += c ? f->jt : f->jf;
+			break;
+		default: /* BPF_MISC */
+			if (BPF_MISCOP(f->code) == BPF_TAX)
+				X = A;
+			else
+				A = X;
+		}
+	}
+}
+
+/* Whether SO_ATTACH_FILTER takes the program: the kernel's classic
+ * semantics; else libpcap's interpreter in user space. */
+static bool kernel_takes_prog(const struct bpf_program *bp)
+{
+	struct sock_fprog fp = { .len = bp->bf_len, .filter = (struct sock_filter *)bp->bf_insns };
+	int s = socket(AF_PACKET, SOCK_RAW, 0);
+	bool ok;
+
+	if (s < 0)
+		fail_msg("packet socket: %s", strerror(errno));
+	ok = setsockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) == 0;
+	close(s);
+	return ok;
+}
+
+static uint16_t be16_at(const uint8_t *p)
+{
+	return p[0] << 8 | p[1];
+}
+
+static bool outer_tag(const uint8_t *d, uint32_t len)
+{
+	return len >= 14 && (be16_at(d + 12) == 0x8100 || be16_at(d + 12) == 0x88a8);
+}
+
+/* eth_type_trans()'s skb->protocol for an EtherType/length at 'at'. */
+static uint32_t eth_protocol(const uint8_t *d, uint32_t len, uint32_t at)
+{
+	uint16_t t = be16_at(d + at);
+
+	if (t >= 0x600)
+		return t;
+	return at + 4 <= len && be16_at(d + at + 2) == 0xffff ? 1 : 4;
+}
+
+static const uint8_t eth_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* eth_type_trans()'s pkt_type against a device's address and broadcast
+ * address (lo's is 00:00:00:00:00:00). */
+static uint32_t eth_pkttype(const uint8_t *d, const uint8_t *dev_addr, const uint8_t *bcast)
+{
+	if (d[0] & 1)
+		return memcmp(d, bcast, 6) ? 2 : 1;
+	return dev_addr && memcmp(d, dev_addr, 6) ? 3 : 0;
+}
+
+/*
+ * What a packet socket gets of frame 'd' received on a device: the frame
+ * with its outer 802.1Q/802.1ad tag taken out into metadata (into 'out'),
+ * or nothing (returns false: the stack drops a tagged frame under 20
+ * bytes).  'dev_addr' NULL: unicast is PACKET_HOST (as at XDP).
+ */
+static bool rx_view(const uint8_t *d, uint32_t len, const uint8_t *dev_addr, uint32_t ifindex,
+		    uint8_t *out, uint32_t *out_len, struct lmeta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->ifindex = ifindex;
+	m->pkttype = eth_pkttype(d, dev_addr, eth_bcast);
+	if (outer_tag(d, len)) {
+		if (len < 20)
+			return false;
+		m->present = 1;
+		m->tpid = be16_at(d + 12);
+		m->tci = be16_at(d + 14);
+		m->protocol = eth_protocol(d, len, 16);
+		memcpy(out, d, 12);
+		memcpy(out + 12, d + 16, len - 16);
+		*out_len = len - 4;
+		return true;
+	}
+	m->protocol = eth_protocol(d, len, 12);
+	memcpy(out, d, len);
+	*out_len = len;
+	return true;
+}
+
+enum lx_variant { LX_XDP, LX_XDP_SLOW, LX_XDP_LINEAR, LX_TC, LX_TC_OUT, LX_SOCKET, LX_MAX };
+
+static const struct {
+	const char *name;
+	enum ps_filter_target target;
+	unsigned int flags;
+} lx_variants[LX_MAX] = {
+	[LX_XDP] = { "xdp", PS_FILTER_XDP, PS_FILTER_F_LINUX },
+	[LX_XDP_SLOW] = { "xdp_slow", PS_FILTER_XDP, PS_FILTER_F_LINUX | PS_FILTER_F_SLOW_LOADS },
+	[LX_XDP_LINEAR] = { "xdp_linear", PS_FILTER_XDP, PS_FILTER_F_LINUX | PS_FILTER_F_XDP_LINEAR },
+	[LX_TC] = { "tc", PS_FILTER_TC, PS_FILTER_F_LINUX },
+	[LX_TC_OUT] = { "tc_egress", PS_FILTER_TC, PS_FILTER_F_LINUX | PS_FILTER_F_OUTGOING },
+	[LX_SOCKET] = { "socket", PS_FILTER_SOCKET, PS_FILTER_F_LINUX },
+};
+
+static struct frames lx_frames; /* tagged and untagged, every TPID, short ones */
+static uint32_t lo_index;
+/* The device address the XDP variants are given: the crafted frames'
+ * destination, so both PACKET_HOST and PACKET_OTHERHOST occur. */
+static const uint8_t lx_dev_addr[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+
+static void add_tagged(const char *name, const uint8_t *d, uint32_t len, uint16_t tpid,
+		       uint16_t tci)
+{
+	uint8_t *t = malloc(len + 4);
+	char n[96];
+
+	if (!t)
+		abort();
+	memcpy(t, d, 12);
+	t[12] = tpid >> 8;
+	t[13] = tpid;
+	t[14] = tci >> 8;
+	t[15] = tci;
+	memcpy(t + 16, d + 12, len - 12);
+	snprintf(n, sizeof(n), "%.80s+%04x/%u", name, tpid, tci & 0xfff);
+	frames_add(&lx_frames, n, t, len + 4, len + 4);
+}
+
+static void build_lx_frames(void)
+{
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	unsigned int nth = 0;
+
+	for (size_t i = 0; i < corpus.n; i++) {
+		const struct frame *f = &corpus.f[i];
+		const char *cut = strstr(f->name, "/cut");
+
+		if (f->len < 12)
+			continue;
+		/* Cut copies near the 20-byte edge, and a few more. */
+		if (cut && f->len > 24 && nth++ % 8)
+			continue;
+		frames_add(&lx_frames, f->name, f->data, f->len, f->len);
+		add_tagged(f->name, f->data, f->len, (i & 1) ? 0x88a8 : 0x8100,
+			   (uint16_t)(0x2000 | (10 + i % 3 * 10)));
+		if (!cut && i % 2 == 0)
+			add_tagged(f->name, f->data, f->len, 0x9100, 7);
+		if (!cut && i % 5 == 0) {
+			for (int b = 0; b < 2; b++) {
+				uint8_t *d = malloc(f->len);
+				char n[96];
+
+				if (!d)
+					abort();
+				memcpy(d, f->data, f->len);
+				memcpy(d, b ? bcast : mcast, 6);
+				snprintf(n, sizeof(n), "%.80s@%s", f->name, b ? "bcast" : "mcast");
+				frames_add(&lx_frames, n, d, f->len, f->len);
+				add_tagged(n, d, f->len, 0x8100, 20);
+			}
+		}
+	}
+	/* Patterned bytes behind a TPID: a load at a wrong offset shows. */
+	for (size_t i = 0; i < pattern.n; i++) {
+		const struct frame *f = &pattern.f[i];
+
+		if (f->len < 16)
+			continue;
+		for (int t = 0; t < 2; t++) {
+			uint8_t *d = malloc(f->len);
+			char n[96];
+
+			if (!d)
+				abort();
+			memcpy(d, f->data, f->len);
+			d[12] = t ? 0x88 : 0x81;
+			d[13] = t ? 0xa8 : 0x00;
+			snprintf(n, sizeof(n), "%.80s/tpid%s", f->name, t ? "88a8" : "8100");
+			frames_add(&lx_frames, n, d, f->len, f->len);
+		}
+	}
+}
+
+/* The model's answer for frame f at variant v: false when the hook would
+ * not see the frame through a test run (skip). */
+static bool lx_want(enum lx_variant v, bool kernel, const struct bpf_program *bp,
+		    const struct frame *f, uint32_t *want)
+{
+	static uint8_t buf[BIG_MAX + 4];
+	static const uint8_t lo_addr[6];
+	struct lmeta m;
+	uint32_t len;
+
+	switch (lx_variants[v].target) {
+	case PS_FILTER_XDP:
+		if (f->len < 14 || (v == LX_XDP_LINEAR && f->len > XDP_LINEAR_MAX))
+			return false;
+		if (!rx_view(f->data, f->len, lx_dev_addr, lo_index, buf, &len, &m)) {
+			*want = 0;
+			return true;
+		}
+		*want = model(bp, kernel, buf, len, &m);
+		return true;
+	case PS_FILTER_TC:
+		if (f->len > SKB_RUN_MAX || skb_run_refuses(f->data, f->len))
+			return false;
+		/* A test run: the frame as given, tag and all, through
+		 * eth_type_trans() on lo. */
+		memset(&m, 0, sizeof(m));
+		m.ifindex = lo_index;
+		m.pkttype = v == LX_TC_OUT ? 4 : eth_pkttype(f->data, lo_addr, lo_addr);
+		m.protocol = eth_protocol(f->data, f->len, 12);
+		*want = model(bp, kernel, f->data, f->len, &m);
+		return true;
+	default:
+		if (f->len + 14 > SKB_RUN_MAX)
+			return false;
+		/* Behind run_frame()'s made-up header (02:02:.., 0x88b5). */
+		memset(&m, 0, sizeof(m));
+		m.ifindex = lo_index;
+		m.pkttype = 3;
+		m.protocol = 0x88b5;
+		*want = model(bp, kernel, f->data, f->len, &m);
+		return true;
+	}
+}
+
+static int lx_run(enum lx_variant v, int fd, const struct frame *f, uint32_t *got)
+{
+	switch (v) {
+	case LX_XDP:
+	case LX_XDP_SLOW:
+	case LX_XDP_LINEAR:
+		return run_frame(V_XDP, fd, f, got);
+	case LX_TC:
+	case LX_TC_OUT:
+		return run_frame(V_TC, fd, f, got);
+	default:
+		return run_frame(V_SOCKET, fd, f, got);
+	}
+}
+
+/* Loads 'bp' for every variant in 'mask' and compares each frame with the
+ * model.  Returns the mismatches. */
+static unsigned long lx_compare(const char *what, const struct bpf_program *bp, unsigned int mask,
+				struct tally *t)
+{
+	struct ps_ebpf_insn epi[PS_FILTER_EPILOGUE_MAX];
+	size_t ne = ps_filter_epilogue_return(epi);
+	bool kernel = kernel_takes_prog(bp);
+	unsigned long bad = 0;
+	int fds[LX_MAX];
+
+	for (int v = 0; v < LX_MAX; v++) {
+		struct ps_filter_opts o = { .flags = lx_variants[v].flags, .log_buf = vlog,
+					    .log_size = sizeof(vlog) };
+
+		if (lx_variants[v].target == PS_FILTER_XDP) {
+			o.dev_addr_set = true;
+			memcpy(o.dev_addr, lx_dev_addr, 6);
+		}
+		fds[v] = -1;
+		if (!(mask & 1u << v))
+			continue;
+		vlog[0] = '\0';
+		if (ps_filter_load_opts(bp, lx_variants[v].target, epi, ne, &o, &fds[v])) {
+			size_t l = strlen(vlog);
+
+			fail_msg("%s: cannot load for live %s; verifier log tail:\n%s", what,
+				 lx_variants[v].name, vlog + (l > 3000 ? l - 3000 : 0));
+		}
+	}
+	for (size_t i = 0; i < lx_frames.n; i++) {
+		const struct frame *f = &lx_frames.f[i];
+
+		for (int v = 0; v < LX_MAX; v++) {
+			uint32_t want, got;
+
+			if (fds[v] < 0 || !lx_want(v, kernel, bp, f, &want) ||
+			    lx_run(v, fds[v], f, &got) == RUN_SKIP) {
+				t->skipped += fds[v] >= 0;
+				continue;
+			}
+			t->runs++;
+			t->accepted += want != 0;
+			if (got == want)
+				continue;
+			if (++bad <= 20)
+				print_error("MISMATCH live %s (%s) | frame %s (%u bytes) | %s: eBPF %u, "
+					    "model %u\n", what, kernel ? "kernel" : "libpcap",
+					    f->name, f->len, lx_variants[v].name, got, want);
+		}
+	}
+	for (int v = 0; v < LX_MAX; v++)
+		if (fds[v] >= 0)
+			close(fds[v]);
+	t->mismatches += bad;
+	return bad;
+}
+
+#define LX_ALL ((1u << LX_MAX) - 1)
+#define LX_XDPS ((1u << LX_XDP) | (1u << LX_XDP_SLOW) | (1u << LX_XDP_LINEAR))
+
+/* A backward jump in front: the kernel refuses the program, so libpcap
+ * would run it in user space (as it does `protochain`). */
+static void userland(struct prog *p)
+{
+	struct prog q = *p;
+
+	snprintf(p->name, sizeof(p->name), "%.80s [user]", q.name);
+	p->n = 0;
+	add(p, S(BPF_JMP | BPF_JA, 1));              /* 0 -> 2 */
+	add(p, S(BPF_JMP | BPF_JA, 1));              /* 1 -> 3 */
+	add(p, S(BPF_JMP | BPF_JA, (uint32_t)-2));   /* 2 -> 1 */
+	for (unsigned int i = 0; i < q.n; i++)
+		add(p, q.insns[i]);
+}
+
+static unsigned long lx_prog(struct prog *p, unsigned int mask, struct tally *t, bool both)
+{
+	struct bpf_program bp = { .bf_len = p->n, .bf_insns = p->insns };
+	unsigned long n = 1;
+
+	lx_compare(p->name, &bp, mask, t);
+	if (both) {
+		userland(p);
+		bp.bf_len = p->n;
+		lx_compare(p->name, &bp, mask, t);
+		n++;
+	}
+	return n;
+}
+
+/* A 4-bit fold of A, plus one: a value the test can compare, never 0. */
+static void fold(struct prog *p)
+{
+	add(p, S(BPF_MISC | BPF_TAX, 0));
+	add(p, S(BPF_ALU | BPF_RSH | BPF_K, 16));
+	add(p, S(BPF_ALU | BPF_XOR | BPF_X, 0));
+	add(p, S(BPF_MISC | BPF_TAX, 0));
+	add(p, S(BPF_ALU | BPF_RSH | BPF_K, 8));
+	add(p, S(BPF_ALU | BPF_XOR | BPF_X, 0));
+	add(p, S(BPF_MISC | BPF_TAX, 0));
+	add(p, S(BPF_ALU | BPF_RSH | BPF_K, 4));
+	add(p, S(BPF_ALU | BPF_XOR | BPF_X, 0));
+	add(p, S(BPF_ALU | BPF_AND | BPF_K, 0xf));
+	add(p, S(BPF_ALU | BPF_ADD | BPF_K, 1));
+	add(p, S(BPF_RET | BPF_A, 0));
+}
+
+static const uint32_t lx_ads[] = {
+	SKF_AD_PROTOCOL, SKF_AD_PKTTYPE, SKF_AD_IFINDEX, SKF_AD_VLAN_TAG,
+	SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TPID,
+};
+
+static const char *ad_name(uint32_t ad)
+{
+	switch (ad) {
+	case SKF_AD_PROTOCOL: return "proto";
+	case SKF_AD_PKTTYPE: return "type";
+	case SKF_AD_IFINDEX: return "ifidx";
+	case SKF_AD_VLAN_TAG: return "vlan_tci";
+	case SKF_AD_VLAN_TAG_PRESENT: return "vlanp";
+	case SKF_AD_VLAN_TPID: return "vlan_tpid";
+	}
+	return "?";
+}
+
+/* Hand-written programs: every width of load around the tag, indirect
+ * ones (X + k wrapping at 32 bits in the kernel), MSH, BPF_LEN, shifts by
+ * X, every ancillary load at every width. */
+static void test_live_model(void **state)
+{
+	static const uint32_t xk[][2] = {
+		{ 0, 10 }, { 4, 8 }, { 8, 4 }, { 11, 0 }, { 12, 0 }, { 10, 3 }, { 0, 16 },
+		{ 14, 0 }, { 9, 9 }, { 0xfffffff0, 0x1c }, { 0xfffffff0, 0x10 },
+		{ 0xffffffff, 13 }, { 0x80000000, 0x80000010 }, { 20, 0xffffffff }, { 3000, 14 },
+	};
+	static const uint32_t shifts[] = { 0, 1, 31, 32, 33, 63, 64, 0x80000001, 0xffffffff };
+	struct tally t = {};
+	struct prog p;
+	unsigned long n = 0;
+
+	for (uint32_t k = 0; k <= 26; k++) {
+		for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+			prog_init(&p, "ld%s [%u]", size_name(sizes[s]), k);
+			add(&p, S(BPF_LD | sizes[s] | BPF_ABS, k));
+			fold(&p);
+			n += lx_prog(&p, LX_ALL, &t, k % 3 == 0);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(xk); i++) {
+		for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+			prog_init(&p, "ldx #%#x; ld%s [x + %#x]", xk[i][0], size_name(sizes[s]),
+				  xk[i][1]);
+			add(&p, S(BPF_LDX | BPF_IMM, xk[i][0]));
+			add(&p, S(BPF_LD | sizes[s] | BPF_IND, xk[i][1]));
+			fold(&p);
+			n += lx_prog(&p, LX_ALL, &t, true);
+		}
+	}
+	for (uint32_t k = 10; k <= 20; k++) {
+		prog_init(&p, "ldxb 4*([%u]&0xf); ld [x + 2]", k);
+		add(&p, S(BPF_LDX | BPF_MSH | BPF_B, k));
+		add(&p, S(BPF_LD | BPF_W | BPF_IND, 2));
+		fold(&p);
+		n += lx_prog(&p, LX_ALL, &t, k == 14);
+	}
+	prog_init(&p, "ld len");
+	add(&p, S(BPF_LD | BPF_W | BPF_LEN, 0));
+	add(&p, S(BPF_ALU | BPF_ADD | BPF_K, 1));
+	add(&p, S(BPF_RET | BPF_A, 0));
+	n += lx_prog(&p, LX_ALL, &t, true);
+	prog_init(&p, "ldx len; txa");
+	add(&p, S(BPF_LDX | BPF_W | BPF_LEN, 0));
+	add(&p, S(BPF_MISC | BPF_TXA, 0));
+	add(&p, S(BPF_ALU | BPF_ADD | BPF_K, 1));
+	add(&p, S(BPF_RET | BPF_A, 0));
+	n += lx_prog(&p, LX_ALL, &t, false);
+	for (size_t i = 0; i < ARRAY_SIZE(shifts); i++) {
+		for (int r = 0; r < 2; r++) {
+			prog_init(&p, "ldx #%#x; ld #0x87654321; %ssh x; or #1", shifts[i],
+				  r ? "r" : "l");
+			add(&p, S(BPF_LDX | BPF_IMM, shifts[i]));
+			add(&p, S(BPF_LD | BPF_IMM, 0x87654321));
+			add(&p, S(BPF_ALU | (r ? BPF_RSH : BPF_LSH) | BPF_X, 0));
+			add(&p, S(BPF_ALU | BPF_OR | BPF_K, 1));
+			add(&p, S(BPF_RET | BPF_A, 0));
+			n += lx_prog(&p, LX_ALL, &t, true);
+		}
+	}
+	for (size_t a = 0; a < ARRAY_SIZE(lx_ads); a++) {
+		for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+			prog_init(&p, "ld%s [%s]; lsh #1; or #1", size_name(sizes[s]),
+				  ad_name(lx_ads[a]));
+			add(&p, S(BPF_LD | sizes[s] | BPF_ABS, AD(lx_ads[a])));
+			add(&p, S(BPF_ALU | BPF_LSH | BPF_K, 1));
+			add(&p, S(BPF_ALU | BPF_OR | BPF_K, 1));
+			add(&p, S(BPF_RET | BPF_A, 0));
+			n += lx_prog(&p, LX_ALL, &t, true);
+		}
+	}
+	print_message("# live semantics, hand-written: %lu programs, %lu runs against the model, "
+		      "%lu skipped, %lu mismatches\n", n, t.runs, t.skipped, t.mismatches);
+	if (t.mismatches)
+		fail_msg("live semantics: %lu mismatches (above)", t.mismatches);
+}
+
+/* Expressions as libpcap compiles them for a live interface (lo here; the
+ * code does not depend on which), and the table's file code: F_LINUX over
+ * a file's code is the live view of plain packet loads. */
+static const char *const live_exprs[] = {
+	"vlan", "vlan 10", "vlan 20", "vlan and udp", "vlan and vlan", "vlan and ip6", "not vlan",
+	"udp", "ip", "tcp port 80", "vlan 20 or vlan 100", "vlan and vlan and udp",
+	"vlan and arp", "ether[12:2] = 0x8100", "ether[14:2] & 0xfff = 10",
+	"ether proto 0x88a8", "len > 80", "inbound", "outbound", "vlan and inbound",
+	"ether broadcast", "ether multicast and not vlan", "ifindex 1", "ifindex 2",
+	"ip6 protochain 17 and vlan", "inbound and ip6 protochain 6", "ip protochain 17 or vlan 10", "vlan 10 and vlan 20",
+	"mpls", "pppoes", "ether[10:4] = 0", "ip[0] << ip[1] > 0", "ether[ether[0] - 250] = 2",
+};
+
+static void test_live_expressions(void **state)
+{
+	struct tally t = {};
+	char err[PCAP_ERRBUF_SIZE];
+	unsigned long n = 0, kernel = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(live_exprs); i++) {
+		struct bpf_program bp;
+		char what[160];
+
+		if (ps_filter_compile_live("lo", live_exprs[i], 0, &bp, err, sizeof(err)))
+			fail_msg("'%s' does not compile live on lo: %s", live_exprs[i], err);
+		snprintf(what, sizeof(what), "'%s'", live_exprs[i]);
+		kernel += kernel_takes_prog(&bp);
+		lx_compare(what, &bp, LX_ALL, &t);
+		ps_filter_free(&bp), n++;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(expressions); i++) {
+		struct bpf_program bp;
+		char what[160];
+
+		if (ps_filter_compile(expressions[i], 0, &bp, err, sizeof(err)))
+			fail_msg("'%s' does not compile: %s", expressions[i], err);
+		snprintf(what, sizeof(what), "file code '%s'", expressions[i]);
+		kernel += kernel_takes_prog(&bp);
+		lx_compare(what, &bp, LX_XDPS | 1u << LX_TC, &t);
+		ps_filter_free(&bp), n++;
+	}
+	print_message("# live semantics, expressions: %lu (%lu the kernel takes), %lu runs "
+		      "against the model, %lu skipped, %lu accepted, %lu mismatches\n", n, kernel,
+		      t.runs, t.skipped, t.accepted, t.mismatches);
+	if (t.mismatches)
+		fail_msg("live expressions: %lu mismatches (above)", t.mismatches);
+}
+
+/* The model is libpcap's interpreter where they should agree: a file's
+ * code over untagged frames (no ancillary loads; shifts by X and wrapping
+ * offsets aside, which the random programs do not have here). */
+static void test_live_model_sanity(void **state)
+{
+	unsigned long runs = 0;
+	char err[PCAP_ERRBUF_SIZE];
+
+	for (size_t i = 0; i < ARRAY_SIZE(expressions); i++) {
+		struct bpf_program bp;
+		struct lmeta m = { 0 };
+
+		assert_int_equal(ps_filter_compile(expressions[i], 0, &bp, err, sizeof(err)), 0);
+		for (size_t j = 0; j < corpus.n; j++) {
+			const struct frame *f = &corpus.f[j];
+			bool hang;
+			uint32_t want = peer(&bp, has_backjump(&bp), f, &hang);
+
+			if (hang || f->len != f->wire)
+				continue;
+			runs++;
+			if (model(&bp, false, f->data, f->len, &m) != want)
+				fail_msg("model and bpf_filter differ: '%s' on %s", expressions[i],
+					 f->name);
+		}
+		ps_filter_free(&bp);
+	}
+	print_message("# the model in libpcap mode is bpf_filter on %lu runs\n", runs);
+}
+
+/*
+ * Live, against the kernel itself: in a private network namespace, a veth
+ * pair va -> vb; frames sent on va from a packet socket.  On va, TC egress
+ * runs the translation (F_LINUX | F_OUTGOING) and a packet socket the
+ * translation as its socket filter; on vb, XDP, TC ingress and a packet
+ * socket.  Next to each, a packet socket with the classic program itself
+ * (SO_ATTACH_FILTER): what live tcpdump runs.  Each XDP/TC filter records
+ * its verdict in a map; a socket's verdict is the length it got (the
+ * snap length cuts the packet).  Every program here is one the kernel
+ * takes (the others run in libpcap, in user space: see the model tests).
+ */
+
+struct lx_live {
+	int map, va, vb, tx, ref_va, ref_vb, sk_va, sk_vb;
+	unsigned long frames, tagged, dropped, cmp, bad, model_bad, kept;
+};
+
+enum { LK_XDP, LK_TC_IN, LK_TC_OUT, LK_MAX };
+
+/* Records R0 at map[key].verdict, counts the run; returns 'code'. */
+static int lx_epilogue(struct ps_ebpf_insn *e, int map_fd, int key, int code)
+{
+	struct bpf_insn i[] = {
+		ins(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),
+		ins(BPF_ST | BPF_W | BPF_MEM, 10, 0, -4, key),
+		ins(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, map_fd),
+		ins(0, 0, 0, 0, 0),
+		ins(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),
+		ins(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4),
+		ins(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+		ins(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4, 0),
+		ins(BPF_STX | BPF_W | BPF_MEM, 0, 7, 0, 0),
+		ins(BPF_LDX | BPF_W | BPF_MEM, 1, 0, 4, 0),
+		ins(BPF_ALU | BPF_ADD | BPF_K, 1, 0, 0, 1),
+		ins(BPF_STX | BPF_W | BPF_MEM, 0, 1, 4, 0),
+		ins(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, code),
+		ins(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+
+	memcpy(e, i, sizeof(i));
+	return ARRAY_SIZE(i);
+}
+
+static void lx_counts(int map, uint32_t rec[LK_MAX][2])
+{
+	for (int k = 0; k < LK_MAX; k++)
+		bpf_map_lookup_elem(map, &k, rec[k]);
+}
+
+static void drain(int s)
+{
+	static uint8_t b[2048];
+
+	while (recv(s, b, sizeof(b), MSG_TRUNC) >= 0)
+		;
+}
+
+/* The length a socket got (0: nothing), from one recv. */
+static uint32_t got_len(int s)
+{
+	static uint8_t b[2048];
+	ssize_t r = recv(s, b, sizeof(b), MSG_TRUNC);
+
+	return r > 0 ? (uint32_t)r : 0;
+}
+
+static uint32_t cut(uint32_t ret, uint32_t len)
+{
+	return ret < len ? ret : len;
+}
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc)
+		print_error("live: `%s` failed (%d)\n", cmd, rc);
+	return rc;
+}
+
+static void lx_mismatch(struct lx_live *L, const char *what, const struct frame *f,
+			const char *hook, uint32_t ours, uint32_t ref)
+{
+	if (++L->bad <= 25)
+		print_error("LIVE MISMATCH %s | %s (%u bytes) | %s: translation %u, kernel %u\n", what,
+			    f->name, f->len, hook, ours, ref);
+}
+
+/* One program at every hook over every frame. */
+static void lx_live_prog(struct lx_live *L, const char *what, const struct bpf_program *bp,
+			 const uint8_t *vb_addr)
+{
+	struct ps_ebpf_insn ex[PS_FILTER_EPILOGUE_MAX], ei[PS_FILTER_EPILOGUE_MAX],
+		eo[PS_FILTER_EPILOGUE_MAX], er[PS_FILTER_EPILOGUE_MAX];
+	struct ps_filter_opts lin = { .flags = PS_FILTER_F_LINUX },
+			      out = { .flags = PS_FILTER_F_LINUX | PS_FILTER_F_OUTGOING };
+	struct sock_fprog fp = { .len = bp->bf_len, .filter = (struct sock_filter *)bp->bf_insns };
+	size_t nx = lx_epilogue(ex, L->map, LK_XDP, XDP_PASS);
+	size_t ni = lx_epilogue(ei, L->map, LK_TC_IN, TC_ACT_SHOT);
+	size_t no = lx_epilogue(eo, L->map, LK_TC_OUT, TC_ACT_OK);
+	size_t nr = ps_filter_epilogue_return(er);
+	struct ps_filter_opts xo = { .flags = PS_FILTER_F_LINUX, .dev_addr_set = true };
+	int xfd, ifd, ofd, sfd;
+	static uint8_t view[2048];
+
+	memcpy(xo.dev_addr, vb_addr, 6);
+	if (ps_filter_load_opts(bp, PS_FILTER_XDP, ex, nx, &xo, &xfd) ||
+	    ps_filter_load_opts(bp, PS_FILTER_TC, ei, ni, &lin, &ifd) ||
+	    ps_filter_load_opts(bp, PS_FILTER_TC, eo, no, &out, &ofd) ||
+	    ps_filter_load_opts(bp, PS_FILTER_SOCKET, er, nr, &lin, &sfd))
+		fail_msg("live: '%s' does not load", what);
+	{
+		LIBBPF_OPTS(bpf_tc_hook, hi, .ifindex = L->vb, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_hook, ho, .ifindex = L->va, .attach_point = BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, ti, .handle = 1, .priority = 1, .prog_fd = ifd,
+			    .flags = BPF_TC_F_REPLACE);
+		LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1, .prog_fd = ofd,
+			    .flags = BPF_TC_F_REPLACE);
+
+		if (bpf_xdp_attach(L->vb, xfd, 0, NULL) || bpf_tc_attach(&hi, &ti) ||
+		    bpf_tc_attach(&ho, &to) ||
+		    setsockopt(L->sk_vb, SOL_SOCKET, SO_ATTACH_BPF, &sfd, sizeof(sfd)) ||
+		    setsockopt(L->sk_va, SOL_SOCKET, SO_ATTACH_BPF, &sfd, sizeof(sfd)) ||
+		    setsockopt(L->ref_vb, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) ||
+		    setsockopt(L->ref_va, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)))
+			fail_msg("live: attaching '%s': %s", what, strerror(errno));
+	}
+	drain(L->ref_va), drain(L->ref_vb), drain(L->sk_va), drain(L->sk_vb);
+
+	for (size_t i = 0; i < lx_frames.n; i++) {
+		const struct frame *f = &lx_frames.f[i];
+		uint32_t before[LK_MAX][2], now[LK_MAX][2], vlen, rva, rvb, sva, svb, want;
+		bool seen, tagged = outer_tag(f->data, f->len);
+		struct lmeta m;
+		int tries = 0;
+
+		/* Whole frames veth carries, one Ethernet header up. */
+		if (f->len < 14 || f->len > 1514 + (tagged ? 4 : 0))
+			continue;
+		seen = rx_view(f->data, f->len, vb_addr, L->vb, view, &vlen, &m);
+		lx_counts(L->map, before);
+		if (send(L->tx, f->data, f->len, 0) != (ssize_t)f->len)
+			continue;
+		/* XDP and TC egress have run once XDP counted; TC ingress
+		 * runs unless the stack dropped the frame. */
+		do {
+			lx_counts(L->map, now);
+		} while ((now[LK_XDP][1] == before[LK_XDP][1] ||
+			  (seen && now[LK_TC_IN][1] == before[LK_TC_IN][1])) && ++tries < 200000);
+		if (now[LK_XDP][1] != before[LK_XDP][1] + 1 ||
+		    now[LK_TC_OUT][1] != before[LK_TC_OUT][1] + 1 ||
+		    now[LK_TC_IN][1] != before[LK_TC_IN][1] + seen) {
+			lx_mismatch(L, what, f, "run counts (xdp, tc out, tc in seen?)",
+				    now[LK_XDP][1] - before[LK_XDP][1], seen);
+			continue;
+		}
+		L->frames++;
+		L->tagged += tagged;
+		L->dropped += !seen;
+		rva = got_len(L->ref_va);
+		rvb = got_len(L->ref_vb);
+		sva = got_len(L->sk_va);
+		svb = got_len(L->sk_vb);
+		drain(L->ref_va), drain(L->ref_vb), drain(L->sk_va), drain(L->sk_vb);
+		L->kept += rvb != 0;
+		L->cmp += 5;
+		if (cut(now[LK_XDP][0], vlen) != rvb && (seen || now[LK_XDP][0]))
+			lx_mismatch(L, what, f, "xdp", now[LK_XDP][0], rvb);
+		if (!seen && now[LK_XDP][0])
+			lx_mismatch(L, what, f, "xdp (a frame the stack drops)", now[LK_XDP][0], 0);
+		if (seen && cut(now[LK_TC_IN][0], vlen) != rvb)
+			lx_mismatch(L, what, f, "tc ingress", now[LK_TC_IN][0], rvb);
+		if (cut(now[LK_TC_OUT][0], f->len) != rva)
+			lx_mismatch(L, what, f, "tc egress", now[LK_TC_OUT][0], rva);
+		if (svb != rvb)
+			lx_mismatch(L, what, f, "socket on vb", svb, rvb);
+		if (sva != rva)
+			lx_mismatch(L, what, f, "socket on va (outgoing)", sva, rva);
+		/* And the model the offline tests trust. */
+		want = seen ? cut(model(bp, true, view, vlen, &m), vlen) : 0;
+		if (want != rvb && ++L->model_bad <= 10)
+			print_error("LIVE MODEL MISMATCH %s | %s: model %u, kernel %u\n", what,
+				    f->name, want, rvb);
+	}
+	bpf_xdp_detach(L->vb, 0, NULL);
+	close(xfd);
+	close(ifd);
+	close(ofd);
+	close(sfd);
+}
+
+static int lx_live_child(void)
+{
+	static const char *const disable[] = { "/proc/sys/net/ipv6/conf/all/disable_ipv6",
+					       "/proc/sys/net/ipv6/conf/default/disable_ipv6" };
+	struct lx_live L = {};
+	struct ifreq ifr = {};
+	uint8_t vb_addr[6];
+	char err[PCAP_ERRBUF_SIZE];
+	unsigned long progs = 0;
+	int s;
+
+	if (unshare(CLONE_NEWNET)) {
+		print_error("live: no private network namespace: %s\n", strerror(errno));
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(disable); i++) {
+		FILE *f = fopen(disable[i], "w");
+
+		if (f) {
+			fputs("1", f);
+			fclose(f);
+		}
+	}
+	if (sh("ip link add va type veth peer name vb") || sh("ip link set lo up") ||
+	    sh("ip link set va up") || sh("ip link set vb up"))
+		return 1;
+	L.va = if_nametoindex("va");
+	L.vb = if_nametoindex("vb");
+	/* GRO off on vb: one frame in, one frame to the sockets. */
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	{
+		struct { uint32_t cmd, data; } ev = { 0x2c /* ETHTOOL_SGRO */, 0 };
+
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vb");
+		ifr.ifr_data = (void *)&ev;
+		ioctl(s, SIOCETHTOOL, &ifr);
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vb");
+		if (ioctl(s, SIOCGIFHWADDR, &ifr)) {
+			print_error("live: vb's address: %s\n", strerror(errno));
+			return 1;
+		}
+		memcpy(vb_addr, ifr.ifr_hwaddr.sa_data, 6);
+	}
+	close(s);
+	L.map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ps_test_lx", 4, 8, LK_MAX, NULL);
+	L.tx = packet_socket(L.va, 0);
+	L.ref_va = packet_socket(L.va, ETH_P_ALL);
+	L.sk_va = packet_socket(L.va, ETH_P_ALL);
+	L.ref_vb = packet_socket(L.vb, ETH_P_ALL);
+	L.sk_vb = packet_socket(L.vb, ETH_P_ALL);
+	if (L.map < 0 || L.tx < 0 || L.ref_va < 0 || L.sk_va < 0 || L.ref_vb < 0 || L.sk_vb < 0) {
+		print_error("live: map or sockets: %s\n", strerror(errno));
+		return 1;
+	}
+	/* packet_socket() ignores outgoing packets: va's sockets want them. */
+	{
+		int zero = 0;
+
+		setsockopt(L.ref_va, SOL_PACKET, PACKET_IGNORE_OUTGOING, &zero, sizeof(zero));
+		setsockopt(L.sk_va, SOL_PACKET, PACKET_IGNORE_OUTGOING, &zero, sizeof(zero));
+	}
+	{
+		LIBBPF_OPTS(bpf_tc_hook, hi, .ifindex = L.vb, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_hook, ho, .ifindex = L.va, .attach_point = BPF_TC_EGRESS);
+		struct pcap_insn one[] = { S(BPF_RET | BPF_K, 1) };
+		struct bpf_program bp1 = { .bf_len = 1, .bf_insns = one };
+		struct ps_ebpf_insn e[PS_FILTER_EPILOGUE_MAX];
+		struct ps_filter_opts lin = { .flags = PS_FILTER_F_LINUX };
+		LIBBPF_OPTS(bpf_tc_opts, t0, .handle = 1, .priority = 1);
+		int fd;
+
+		if (bpf_tc_hook_create(&hi) || bpf_tc_hook_create(&ho)) {
+			print_error("live: clsact: %s\n", strerror(errno));
+			return 1;
+		}
+		/* A first filter in place, to be replaced by each program's. */
+		if (ps_filter_load_opts(&bp1, PS_FILTER_TC, e, ps_filter_epilogue_verdict(e, TC_ACT_OK, TC_ACT_OK), &lin, &fd))
+			return 1;
+		t0.prog_fd = fd;
+		if (bpf_tc_attach(&hi, &t0)) {
+			print_error("live: tc ingress: %s\n", strerror(errno));
+			return 1;
+		}
+		t0.prog_fd = fd;
+		t0.prog_id = 0;
+		if (bpf_tc_attach(&ho, &t0)) {
+			print_error("live: tc egress: %s\n", strerror(errno));
+			return 1;
+		}
+		close(fd);
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(live_exprs); i++) {
+		struct bpf_program bp;
+		char what[160];
+
+		if (ps_filter_compile_live("vb", live_exprs[i], 0, &bp, err, sizeof(err))) {
+			print_error("live: '%s' does not compile on vb: %s\n", live_exprs[i], err);
+			return 1;
+		}
+		snprintf(what, sizeof(what), "'%s'", live_exprs[i]);
+		if (kernel_takes_prog(&bp)) {
+			lx_live_prog(&L, what, &bp, vb_addr);
+			progs++;
+		}
+		ps_filter_free(&bp);
+	}
+	/* Probes: every ancillary load, loads around the tag, indirect
+	 * loads that wrap, shifts by X. */
+	{
+		static const uint32_t ks[] = { 6, 9, 10, 11, 12, 13, 14, 15, 16, 18 };
+		static const uint32_t xk[][2] = { { 11, 0 }, { 0xfffffff0, 0x1c }, { 0xffffffff, 13 } };
+		struct prog p;
+		struct bpf_program bp;
+
+		for (size_t a = 0; a < ARRAY_SIZE(lx_ads); a++) {
+			prog_init(&p, "ld [%s]", ad_name(lx_ads[a]));
+			add(&p, S(BPF_LD | BPF_W | BPF_ABS, AD(lx_ads[a])));
+			fold(&p);
+			bp = (struct bpf_program){ .bf_len = p.n, .bf_insns = p.insns };
+			lx_live_prog(&L, p.name, &bp, vb_addr), progs++;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(ks); i++)
+			for (size_t s2 = 0; s2 < ARRAY_SIZE(sizes); s2++) {
+				prog_init(&p, "ld%s [%u]", size_name(sizes[s2]), ks[i]);
+				add(&p, S(BPF_LD | sizes[s2] | BPF_ABS, ks[i]));
+				fold(&p);
+				bp = (struct bpf_program){ .bf_len = p.n, .bf_insns = p.insns };
+				lx_live_prog(&L, p.name, &bp, vb_addr), progs++;
+			}
+		for (size_t i = 0; i < ARRAY_SIZE(xk); i++) {
+			prog_init(&p, "ldx #%#x; ld [x + %#x]", xk[i][0], xk[i][1]);
+			add(&p, S(BPF_LDX | BPF_IMM, xk[i][0]));
+			add(&p, S(BPF_LD | BPF_W | BPF_IND, xk[i][1]));
+			fold(&p);
+			bp = (struct bpf_program){ .bf_len = p.n, .bf_insns = p.insns };
+			lx_live_prog(&L, p.name, &bp, vb_addr), progs++;
+		}
+		prog_init(&p, "ld len");
+		add(&p, S(BPF_LD | BPF_W | BPF_LEN, 0));
+		fold(&p);
+		bp = (struct bpf_program){ .bf_len = p.n, .bf_insns = p.insns };
+		lx_live_prog(&L, p.name, &bp, vb_addr), progs++;
+		prog_init(&p, "ldx #33; ld #0x87654321; lsh x");
+		add(&p, S(BPF_LDX | BPF_IMM, 33));
+		add(&p, S(BPF_LD | BPF_IMM, 0x87654321));
+		add(&p, S(BPF_ALU | BPF_LSH | BPF_X, 0));
+		fold(&p);
+		bp = (struct bpf_program){ .bf_len = p.n, .bf_insns = p.insns };
+		lx_live_prog(&L, p.name, &bp, vb_addr), progs++;
+	}
+	print_message("# live over veth: %lu programs, %lu frame sends (%lu with an outer tag, "
+		      "%lu the stack drops), %lu comparisons with the kernel's classic filter, "
+		      "%lu mismatches; the model disagrees with the kernel %lu times; kept on vb "
+		      "%lu\n", progs, L.frames, L.tagged, L.dropped, L.cmp, L.bad, L.model_bad,
+		      L.kept);
+	if (L.frames < 1000 || L.tagged < 200) {
+		print_error("live: too few frames went through\n");
+		return 1;
+	}
+	return L.bad + L.model_bad ? 1 : 0;
+}
+
+static void test_live_linux(void **state)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int bad = lx_live_child();
+
+		fflush(stdout);
+		fflush(stderr);
+		_exit(bad ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("live Linux semantics test failed (above)");
+}
+
 /* ---- errors ---- */
 
 static void test_compile_errors(void **state)
@@ -1780,8 +2832,11 @@ int main(void)
 		frames_add(&fuzz_frames, name, d, len, len);
 	}
 	(void)seed;
-	print_message("# corpus: %zu frames (crafted, cut short, random); %zu patterned\n",
-		      corpus.n, pattern.n);
+	build_lx_frames();
+	lo_index = if_nametoindex("lo");
+	print_message("# corpus: %zu frames (crafted, cut short, random); %zu patterned; %zu for "
+		      "the live view (tagged, untagged, short)\n", corpus.n, pattern.n,
+		      lx_frames.n);
 
 	add_test(tests, &n, test_ret, NULL, "ret_imm_tax_txa");
 	add_test(tests, &n, test_ld_abs, NULL, "ld_abs");
@@ -1805,6 +2860,10 @@ int main(void)
 	add_test(tests, &n, test_tail_call_xdp, NULL, "tail_call_xdp");
 	add_test(tests, &n, test_tail_call_tc, NULL, "tail_call_tc");
 	add_test(tests, &n, test_live_vlan_meta, NULL, "live_vlan_meta");
+	add_test(tests, &n, test_live_model_sanity, NULL, "live_model_sanity");
+	add_test(tests, &n, test_live_model, NULL, "live_model");
+	add_test(tests, &n, test_live_expressions, NULL, "live_expressions");
+	add_test(tests, &n, test_live_linux, NULL, "live_linux");
 	add_test(tests, &n, test_compile_errors, NULL, "compile_errors");
 	add_test(tests, &n, test_translate_errors, NULL, "translate_errors");
 	add_test(tests, &n, test_load_error_log, NULL, "load_error_log");
