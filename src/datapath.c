@@ -117,44 +117,69 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
  * puts it where the datapath's tail call looks for it.  Its epilogue
  * tail-calls the emit program on a match; on no match, or if that call
  * fails, the packet goes on untouched.
+ *
+ * A file's code (-r) sees the frames as tcpdump -r does: in place at XDP,
+ * at TC with a tag the kernel took into metadata put back.  Live code
+ * (ps_filter_compile_live()) sees them as the kernel's socket filter does
+ * for live tcpdump: PS_FILTER_F_LINUX; TC egress gets its own program,
+ * in which the packet type is PACKET_OUTGOING (TC ingress and egress share
+ * one program type, so one array: a slot each).
  */
 static int install_filter(struct ps_datapath *dp)
 {
 	static const struct {
 		enum ps_filter_target target;
-		unsigned int flags;
-		__u32 pass;
-	} kinds[2] = {
-		{ PS_FILTER_XDP, 0, XDP_PASS },
-		/* The stack moves the outer VLAN tag into skb metadata before
-		 * TC: the filter must see it where tcpdump sees it. */
-		{ PS_FILTER_TC, PS_FILTER_F_VLAN_META, (__u32)TC_ACT_UNSPEC },
+		unsigned int file_flags, live_flags;
+		__u32 pass, slot;
+	} kinds[3] = {
+		{ PS_FILTER_XDP, 0, PS_FILTER_F_LINUX, XDP_PASS, PS_PROG_FILTER },
+		{ PS_FILTER_TC, PS_FILTER_F_VLAN_META, PS_FILTER_F_LINUX, (__u32)TC_ACT_UNSPEC,
+		  PS_PROG_FILTER },
+		{ PS_FILTER_TC, PS_FILTER_F_VLAN_META, PS_FILTER_F_LINUX | PS_FILTER_F_OUTGOING,
+		  (__u32)TC_ACT_UNSPEC, PS_PROG_FILTER_EGRESS },
 	};
-	struct bpf_program *emit[2] = { dp->skel->progs.ps_xdp_emit, dp->skel->progs.ps_tc_emit };
-	struct bpf_map *arrays[2] = { dp->skel->maps.ps_xdp_progs, dp->skel->maps.ps_tc_progs };
+	struct bpf_program *emit[3] = { dp->skel->progs.ps_xdp_emit, dp->skel->progs.ps_tc_emit,
+					 dp->skel->progs.ps_tc_emit };
+	struct bpf_map *arrays[3] = { dp->skel->maps.ps_xdp_progs, dp->skel->maps.ps_tc_progs,
+				      dp->skel->maps.ps_tc_progs };
+	const struct ps_datapath_opts *o = &dp->opts;
 	struct ps_ebpf_insn epi[PS_FILTER_EPILOGUE_MAX];
-	__u32 key = PS_PROG_FILTER;
-	int err, fd;
+	int err, fd = -1;
 
-	for (int i = 0; i < 2; i++) {
-		struct ps_filter_opts fo = { .flags = kinds[i].flags, .name = "ps_filter" };
+	for (int i = 0; i < 3; i++) {
+		struct ps_filter_opts fo = { .name = "ps_filter" };
 		int map_fd = bpf_map__fd(arrays[i]);
+		__u32 key = kinds[i].slot;
 		size_t n;
 
 		if (bpf_program__fd(emit[i]) < 0)
 			continue; /* this program type does not run here */
-		n = ps_filter_epilogue_tail_call(epi, map_fd, PS_PROG_EMIT, -1, kinds[i].pass);
-		err = ps_filter_load_opts(dp->opts.filter, kinds[i].target, epi, n, &fo, &fd);
-		if (err)
-			return err;
+		fo.flags = o->filter_live ? kinds[i].live_flags : kinds[i].file_flags;
+		if (kinds[i].target == PS_FILTER_XDP && o->filter_live && o->dev_addr_set) {
+			fo.dev_addr_set = true;
+			memcpy(fo.dev_addr, o->dev_addr, sizeof(fo.dev_addr));
+		}
+		/* A file's code is the same program at TC ingress and egress:
+		 * the egress slot gets the one just loaded. */
+		if (!(kinds[i].slot == PS_PROG_FILTER_EGRESS && !o->filter_live)) {
+			if (fd >= 0)
+				close(fd);
+			n = ps_filter_epilogue_tail_call(epi, map_fd, PS_PROG_EMIT, -1,
+							 kinds[i].pass);
+			err = ps_filter_load_opts(o->filter, kinds[i].target, epi, n, &fo, &fd);
+			if (err)
+				return err;
+		}
 		err = bpf_map_update_elem(map_fd, &key, &fd, BPF_ANY) ? -errno : 0;
-		/* The program array holds the program from now on. */
-		close(fd);
 		if (err) {
+			close(fd);
 			ps_err("cannot install the filter program: %s", strerror(-err));
 			return err;
 		}
 	}
+	/* The program arrays hold the programs from now on. */
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
 

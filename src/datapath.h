@@ -29,6 +29,13 @@ struct ps_datapath_opts {
 	bool events;
 	const void *filter; /* libpcap's compiled struct bpf_program (the tag
 			     * clashes with libbpf's, hence void), or NULL */
+	/* 'filter' came from ps_filter_compile_live() for the interface the
+	 * datapath attaches to: live Linux semantics (PS_FILTER_F_LINUX; at
+	 * TC egress PACKET_OUTGOING), with the interface's MAC address for
+	 * PKTTYPE at XDP when dev_addr_set.  Else the file's semantics. */
+	bool filter_live;
+	bool dev_addr_set;
+	__u8 dev_addr[6];
 	__u32 sample;       /* keep 1 event in N */
 	__u32 snaplen;      /* frame bytes per event, 0 for none */
 	__u32 ring_bytes;   /* ring buffer size; rounded up to a power of 2 */

@@ -3,7 +3,33 @@
 #include <stdio.h>
 #include <string.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "iface.h"
+
+int ps_iface_hwaddr(const char *name, unsigned char addr[6])
+{
+	struct ifreq ifr;
+	int s, err = 0;
+
+	if (!name || !*name || strlen(name) >= IF_NAMESIZE)
+		return -ENODEV;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (ioctl(s, SIOCGIFHWADDR, &ifr))
+		err = errno == ENODEV ? -ENODEV : -errno;
+	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		err = -EOPNOTSUPP;
+	else
+		memcpy(addr, ifr.ifr_hwaddr.sa_data, 6);
+	close(s);
+	return err;
+}
 
 int ps_iface_index(const char *name)
 {

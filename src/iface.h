@@ -12,4 +12,8 @@ int ps_iface_index(const char *name);
  * 'name' (IF_NAMESIZE bytes).  Returns 0 or -ENOENT when there is none. */
 int ps_iface_default(char *name);
 
+/* The Ethernet (MAC) address of 'name'.  Returns 0, -ENODEV, or -EOPNOTSUPP
+ * when the interface has no Ethernet address. */
+int ps_iface_hwaddr(const char *name, unsigned char addr[6]);
+
 #endif

@@ -14,7 +14,8 @@
 #define SO_ATTACH_BPF 50
 #endif
 
-int ps_sockcap_open(struct ps_sockcap *sc, int ifindex, const char *ifname, const void *cbpf)
+int ps_sockcap_open(struct ps_sockcap *sc, int ifindex, const char *ifname, const void *cbpf,
+		    bool live)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 				   .sll_ifindex = ifindex };
@@ -32,7 +33,10 @@ int ps_sockcap_open(struct ps_sockcap *sc, int ifindex, const char *ifname, cons
 		return err;
 	}
 	if (cbpf) {
-		struct ps_filter_opts fo = { .flags = PS_FILTER_F_VLAN_META, .name = "ps_sock_filter" };
+		struct ps_filter_opts fo = {
+			.flags = live ? PS_FILTER_F_LINUX : PS_FILTER_F_VLAN_META,
+			.name = "ps_sock_filter",
+		};
 		size_t n = ps_filter_epilogue_return(epi);
 
 		err = ps_filter_load_opts(cbpf, PS_FILTER_SOCKET, epi, n, &fo, &sc->filter_fd);

@@ -25,9 +25,13 @@ struct ps_sockpkt {
 };
 
 /* Opens a socket on 'ifindex' that sees both directions, with 'cbpf'
- * (libpcap's compiled program, or NULL for every packet) as its filter.
+ * (libpcap's compiled program, or NULL for every packet) as its filter:
+ * 'live' code (ps_filter_compile_live(), what tcpdump runs on the
+ * interface) with the kernel's semantics, else a file's code, which sees
+ * a VLAN tag the kernel took out of the frame put back.
  * Returns 0 or -errno after one line. */
-int ps_sockcap_open(struct ps_sockcap *sc, int ifindex, const char *ifname, const void *cbpf);
+int ps_sockcap_open(struct ps_sockcap *sc, int ifindex, const char *ifname, const void *cbpf,
+		    bool live);
 /* Reads one packet into buf (cap bytes); -EAGAIN when none is waiting. */
 int ps_sockcap_recv(struct ps_sockcap *sc, __u8 *buf, __u32 cap, struct ps_sockpkt *p);
 /* Packets the kernel dropped for this socket since the last call

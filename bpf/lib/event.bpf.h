@@ -240,6 +240,8 @@ static __always_inline void ps_to_filter(void *ctx, bool is_xdp, const struct ps
 	st->slot = slot;
 	if (is_xdp)
 		bpf_tail_call(ctx, &ps_xdp_progs, PS_PROG_FILTER);
+	else if (slot == PS_SLOT_TC_EGRESS)
+		bpf_tail_call(ctx, &ps_tc_progs, PS_PROG_FILTER_EGRESS);
 	else
 		bpf_tail_call(ctx, &ps_tc_progs, PS_PROG_FILTER);
 	evc = ps_evc();

@@ -189,6 +189,9 @@ struct ps_event {
 enum ps_prog_slot {
 	PS_PROG_FILTER = 0, /* the translated pcap-filter expression */
 	PS_PROG_EMIT = 1,   /* emits the event of a packet the filter kept */
+	/* TC egress: the expression as a packet socket runs it on what the
+	 * host sends (live, `outbound` is PACKET_OUTGOING there) */
+	PS_PROG_FILTER_EGRESS = 2,
 	PS_PROG_MAX,
 };
 

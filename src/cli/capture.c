@@ -78,6 +78,8 @@ int cmd_capture(int argc, char **argv)
 	err = ev_parse_args(argc, argv, EV_CAPTURE, &a, usage);
 	if (!err)
 		err = cli_need_privs("capture");
+	if (!err)
+		err = ev_prepare(&a);
 	if (err)
 		goto out;
 

@@ -58,10 +58,20 @@ int cli_pick_ifaces(const char **ifaces, int *n)
 int cli_attach_all(struct ps_datapath *dps, const char **ifaces, int n,
 		   const struct ps_datapath_opts *o)
 {
+	struct ps_datapath_opts each[CLI_MAX_IFACES];
+
+	for (int i = 0; i < n && i < CLI_MAX_IFACES; i++)
+		each[i] = *o;
+	return cli_attach_each(dps, ifaces, n, each);
+}
+
+int cli_attach_each(struct ps_datapath *dps, const char **ifaces, int n,
+		    const struct ps_datapath_opts *o)
+{
 	int i, err;
 
 	for (i = 0; i < n; i++) {
-		err = ps_datapath_load(&dps[i], o, false);
+		err = ps_datapath_load(&dps[i], &o[i], false);
 		if (err)
 			goto err_close;
 		err = ps_datapath_attach(&dps[i], ifaces[i]);

@@ -22,6 +22,9 @@ int cli_pick_ifaces(const char **ifaces, int *n);
  * and returns -errno (after one line), else 0. */
 int cli_attach_all(struct ps_datapath *dps, const char **ifaces, int n,
 		   const struct ps_datapath_opts *o);
+/* The same with options of its own for each interface (o[i]). */
+int cli_attach_each(struct ps_datapath *dps, const char **ifaces, int n,
+		    const struct ps_datapath_opts *o);
 void cli_close_all(struct ps_datapath *dps, int n);
 
 /* "pktscope: watching eth0 [xdp/ingress native, tc/egress tcx]; ..." */

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "evsession.h"
 #include "filter.h"
+#include "iface.h"
 #include "log.h"
 #include "replay.h"
 #include "sockcap.h"
@@ -196,15 +197,21 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		}
 	}
 	if (optind < argc) {
+		a->expr = join_words(argc - optind, argv + optind);
+		if (!a->expr)
+			return -ENOMEM;
+	}
+	/* Over a file, the expression is compiled as `tcpdump -r` compiles
+	 * it, now, before anything is loaded: a bad expression is a usage
+	 * error, in libpcap's own words, as tcpdump gives it.  Live, tcpdump
+	 * compiles it for the interface it opened (ev_prepare()). */
+	if (a->expr && a->file) {
 		char err[PCAP_ERRBUF_SIZE];
 
-		a->expr = join_words(argc - optind, argv + optind);
 		a->cbpf = calloc(1, sizeof(struct bpf_program));
-		if (!a->expr || !a->cbpf)
+		if (!a->cbpf)
 			return -ENOMEM;
-		/* Compiled before anything is loaded: a bad expression is a
-		 * usage error, in libpcap's own words, as tcpdump gives it. */
-		if (ps_filter_compile(a->expr, 0, a->cbpf, err, sizeof(err))) {
+		if (ps_filter_compile_file(a->file, a->expr, 0, a->cbpf, err, sizeof(err))) {
 			ps_err("bad filter expression '%s': %s", a->expr, err);
 			free(a->cbpf);
 			a->cbpf = NULL;
@@ -235,11 +242,56 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 	return 0;
 }
 
+int ev_prepare(struct ev_args *a)
+{
+	char err[PCAP_ERRBUF_SIZE + 128];
+	int rc;
+
+	if (a->file || a->prepared)
+		return 0;
+	rc = cli_pick_ifaces(a->ifaces, &a->nifaces);
+	if (rc || !a->expr)
+		return rc;
+	a->prepared = true;
+	if (rc)
+		return rc;
+	for (int i = 0; i < a->nifaces; i++) {
+		const char *ifn = a->ifaces[i];
+
+		if (ps_iface_index(ifn) < 0) {
+			ps_err("no interface named '%s': list them with `ip link`", ifn);
+			return -ENODEV;
+		}
+		a->cbpf_if[i] = calloc(1, sizeof(struct bpf_program));
+		if (!a->cbpf_if[i])
+			return -ENOMEM;
+		rc = ps_filter_compile_live(ifn, a->expr, 0, a->cbpf_if[i], err, sizeof(err));
+		if (rc) {
+			free(a->cbpf_if[i]);
+			a->cbpf_if[i] = NULL;
+			if (rc == -EINVAL)
+				ps_err("bad filter expression '%s': %s", a->expr, err);
+			else
+				ps_err("%s", err);
+			return rc;
+		}
+		a->dev_addr_set[i] = ps_iface_hwaddr(ifn, a->dev_addr[i]) == 0;
+	}
+	return 0;
+}
+
 void ev_args_free(struct ev_args *a)
 {
 	if (a->cbpf) {
 		ps_filter_free(a->cbpf);
 		free(a->cbpf);
+	}
+	for (int i = 0; i < CLI_MAX_IFACES; i++) {
+		if (!a->cbpf_if[i])
+			continue;
+		ps_filter_free(a->cbpf_if[i]);
+		free(a->cbpf_if[i]);
+		a->cbpf_if[i] = NULL;
 	}
 	free(a->expr);
 	a->cbpf = NULL;
@@ -336,15 +388,26 @@ static int run_live(struct ev_session *s,
 		    int (*declare)(void *sink, __u32 ifindex, const char *name))
 {
 	struct ev_args *a = (struct ev_args *)s->a;
+	struct ps_datapath_opts each[CLI_MAX_IFACES];
 	struct ps_datapath dps[CLI_MAX_IFACES];
 	struct timespec t0, now;
 	int n, err, i;
 
-	err = cli_pick_ifaces(a->ifaces, &a->nifaces);
+	err = ev_prepare(a);
 	if (err)
 		return err;
 	n = a->nifaces;
-	err = cli_attach_all(dps, a->ifaces, n, &a->dp);
+	/* Each interface with the code libpcap compiled for it. */
+	for (i = 0; i < n; i++) {
+		each[i] = a->dp;
+		if (!a->expr)
+			continue;
+		each[i].filter = a->cbpf_if[i];
+		each[i].filter_live = true;
+		each[i].dev_addr_set = a->dev_addr_set[i];
+		memcpy(each[i].dev_addr, a->dev_addr[i], sizeof(each[i].dev_addr));
+	}
+	err = cli_attach_each(dps, a->ifaces, n, each);
 	if (err)
 		return err;
 	err = ps_events_open(&s->ev, ps_datapath_ring_fd(&dps[0]), on_event, s);
@@ -400,7 +463,7 @@ static int run_socket(struct ev_session *s,
 	static __u8 buf[PS_SNAPLEN_MAX + 4];
 	int n, i, err, prog_in, prog_out;
 
-	err = cli_pick_ifaces(a->ifaces, &a->nifaces);
+	err = ev_prepare(a);
 	if (err)
 		return err;
 	n = a->nifaces;
@@ -424,7 +487,7 @@ static int run_socket(struct ev_session *s,
 			err = -ENODEV;
 			goto out_socks;
 		}
-		err = ps_sockcap_open(&socks[i], ifindex, a->ifaces[i], a->cbpf);
+		err = ps_sockcap_open(&socks[i], ifindex, a->ifaces[i], a->cbpf_if[i], true);
 		if (err)
 			goto out_socks;
 		pfds[i] = (struct pollfd){ .fd = socks[i].fd, .events = POLLIN };

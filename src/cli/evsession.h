@@ -22,7 +22,14 @@ struct ev_args {
 	int nifaces;
 	const char *file;         /* -r */
 	char *expr;               /* the filter expression, or NULL */
-	void *cbpf;               /* expr compiled by libpcap (struct bpf_program) */
+	void *cbpf;               /* -r: expr compiled by libpcap for a file
+				   * (struct bpf_program) */
+	/* Live: expr compiled by libpcap for each interface as tcpdump
+	 * compiles it there (ev_prepare()), and the interface's MAC. */
+	void *cbpf_if[CLI_MAX_IFACES];
+	bool dev_addr_set[CLI_MAX_IFACES];
+	__u8 dev_addr[CLI_MAX_IFACES][6];
+	bool prepared;            /* ev_prepare() done */
 	struct ps_datapath_opts dp;
 	bool xdp_mode_set;
 	long count;               /* -c: packets */
@@ -60,7 +67,15 @@ struct ev_session {
 int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		  void (*usage)(FILE *f));
 
-/* Frees what ev_parse_args() allocated. */
+/* Live with an expression: picks the interfaces (the default route's when
+ * none is given) and compiles the expression for each as tcpdump would on
+ * it, before anything is attached or written: a bad expression is a usage
+ * error in libpcap's words.  Nothing to do over a file (ev_parse_args()
+ * compiled it).  Needs the privileges of a capture.  Returns 0 or -errno
+ * after one line. */
+int ev_prepare(struct ev_args *a);
+
+/* Frees what ev_parse_args() and ev_prepare() allocated. */
 void ev_args_free(struct ev_args *a);
 
 /* Runs live or over the file until -c, --duration or a signal; calls

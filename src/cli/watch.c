@@ -79,6 +79,8 @@ int cmd_watch(int argc, char **argv)
 	err = ev_parse_args(argc, argv, EV_WATCH, &a, usage);
 	if (!err)
 		err = cli_need_privs("watch");
+	if (!err)
+		err = ev_prepare(&a);
 	if (err)
 		goto out;
 	s.a = &a;
