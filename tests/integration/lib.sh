@@ -349,8 +349,11 @@ check_usage_error() { # description, name
 }
 
 # An optional filter EXPRESSION (one argument) is given to tcpdump as is.
+# -s 4096, not 0: in immediate mode libpcap cuts its buffer into slots of the
+# snap length, so -s 0 (256 KiB) leaves room for ~500 frames and drops under
+# a burst; frames over veth are at most 1514 bytes here.
 tcpdump_start() { # name, ns, ifname [expression]: captures to $TMPD/NAME.pcap
-	bg_start "$1" nsenter --net="/run/netns/$2" -- tcpdump -i "$3" -p -n -U --immediate-mode -B 32768 -s 0 -Z root \
+	bg_start "$1" nsenter --net="/run/netns/$2" -- tcpdump -i "$3" -p -n -U --immediate-mode -B 32768 -s 4096 -Z root \
 		-w "$TMPD/$1.pcap" ${4:+"$4"}
 	wait_line "$TMPD/$1.err" '^(tcpdump: )?listening on' "${PID[$1]}" && return 0
 	diag "tcpdump on $3 did not start: $(cat "$TMPD/$1.err")"
