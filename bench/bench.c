@@ -17,16 +17,24 @@
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/bpf.h>
+/* libpcap's struct bpf_insn (classic) under another name: see filter.h. */
+#define bpf_insn pcap_bpf_insn
+#include <pcap/pcap.h>
+#undef bpf_insn
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pktscope/abi.h"
 #include "datapath.skel.h"
 #include "baseline.skel.h"
+#include "datapath.h"
+#include "filter.h"
 #include "testrun.h"
 #include "pkt.h"
 
@@ -108,7 +116,9 @@ static void print_row(const char *label, unsigned int len, double e, double k, d
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: bench [-n REPEAT] [-r ROUNDS] [-c OBJECT]\n"
+	fprintf(f, "Usage: bench [-m MODE] [-n REPEAT] [-r ROUNDS] [-c OBJECT]\n"
+		   "  -m MODE    datapath (against the yardsticks), filter (pcap-filter\n"
+		   "             expressions with events on) or all (default)\n"
 		   "  -n REPEAT  test runs per measurement (default 1000000)\n"
 		   "  -r ROUNDS  measurements per program and packet; the median is kept (default 7)\n"
 		   "  -c OBJECT  also time ps_xdp of another datapath.bpf.o (say, an older build),\n"
@@ -131,46 +141,16 @@ static int load_other(const char *path, struct bpf_object **obj)
 	return prog ? bpf_program__fd(prog) : -ENOENT;
 }
 
-int main(int argc, char **argv)
+/* The datapath against the yardsticks (and -c's other build). */
+static int bench_datapath(const struct pkt_case *const *pk, __u32 repeat, int rounds,
+			  const char *other_path, int cpu)
 {
 	static double samples[NPROG][NMIX][64];
 	struct datapath_bpf *dp = NULL;
 	struct baseline_bpf *bl = NULL;
 	struct bpf_object *other = NULL;
-	const char *other_path = NULL;
-	const struct pkt_case *pk[NMIX];
 	double med[NPROG][NMIX], avg[NPROG] = {}, best[NPROG] = {};
-	__u32 repeat = 1000000;
-	int rounds = 7, fds[NPROG], nprog = P_OTHER, err = 0, c, cpu;
-	cpu_set_t set;
-
-	while ((c = getopt(argc, argv, "n:r:c:h")) != -1) {
-		switch (c) {
-		case 'c': other_path = optarg; break;
-		case 'n': repeat = strtoul(optarg, NULL, 0); break;
-		case 'r': rounds = atoi(optarg); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (!repeat || rounds < 1 || rounds > 64) {
-		fprintf(stderr, "bench: REPEAT must be > 0 and ROUNDS 1..64\n");
-		return 2;
-	}
-	for (size_t i = 0; i < NMIX; i++) {
-		pk[i] = pkt_case_by_name(mix[i].pkt);
-		if (!pk[i]) {
-			fprintf(stderr, "bench: no crafted packet %s\n", mix[i].pkt);
-			return 1;
-		}
-	}
-
-	/* Test runs execute on the calling CPU: keep it one CPU, so that all
-	 * programs see the same caches and clock. */
-	cpu = sched_getcpu();
-	CPU_ZERO(&set);
-	CPU_SET(cpu < 0 ? 0 : cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	int fds[NPROG], nprog = P_OTHER, err = 0;
 
 	dp = datapath_bpf__open_and_load();
 	bl = baseline_bpf__open_and_load();
@@ -264,5 +244,286 @@ out:
 	datapath_bpf__destroy(dp);
 	baseline_bpf__destroy(bl);
 	bpf_object__close(other);
+	return err;
+}
+
+/*
+ * -m filter: what a pcap-filter expression costs in the datapath with the
+ * event stage on.  Per event mode (watch: the event record only; capture:
+ * the record and the whole frame), three loads of the same datapath:
+ *
+ *   none     no expression: every packet is emitted
+ *   nothing  an expression no packet of the mix matches: parse, count,
+ *            stash, tail call into the filter, which rejects
+ *   all      an expression every packet matches: the same, then a second
+ *            tail call into the emit program, which emits
+ *
+ * and the stats-only datapath (events off) as the floor.  A test run of
+ * 'repeat' packets that all match writes 'repeat' events; the ring is
+ * sized to hold all of them and emptied after every run, outside the
+ * timed syscall, so a full ring never makes a run look cheaper.  The
+ * kernel's lost_ringbuf_full counter is printed to prove it.
+ */
+#define EXPR_NOTHING "host 192.0.2.99"
+#define EXPR_ALL "len >= 0"
+
+enum { F_STATS, F_W_NONE, F_W_NOTHING, F_W_ALL, F_C_NONE, F_C_NOTHING, F_C_ALL, NFCONF };
+
+static const struct {
+	const char *label;
+	bool events;
+	bool capture; /* frame bytes in the event */
+	const char *expr;
+} fconf[NFCONF] = {
+	[F_STATS] = { "stats-only", false, false, NULL },
+	[F_W_NONE] = { "watch, no filter", true, false, NULL },
+	[F_W_NOTHING] = { "watch, '" EXPR_NOTHING "'", true, false, EXPR_NOTHING },
+	[F_W_ALL] = { "watch, '" EXPR_ALL "'", true, false, EXPR_ALL },
+	[F_C_NONE] = { "capture, no filter", true, true, NULL },
+	[F_C_NOTHING] = { "capture, '" EXPR_NOTHING "'", true, true, EXPR_NOTHING },
+	[F_C_ALL] = { "capture, '" EXPR_ALL "'", true, true, EXPR_ALL },
+};
+
+static int count_record(void *ctx, void *data, size_t size)
+{
+	(*(__u64 *)ctx)++;
+	return 0;
+}
+
+/* Ring bytes that hold 'repeat' events of the longest packet, rounded up
+ * to a power of 2 as the kernel wants it. */
+static __u64 ring_for(__u32 repeat, bool capture, __u32 maxlen)
+{
+	__u64 rec = 8 /* ring record header */ + sizeof(struct ps_event) + (capture ? maxlen : 0);
+	__u64 need = (rec + 7) / 8 * 8 * repeat, p = 4096;
+
+	while (p < need)
+		p <<= 1;
+	return p;
+}
+
+static int bench_filter(const struct pkt_case *const *pk, __u32 repeat, int rounds, int cpu)
+{
+	static double samples[NFCONF][NMIX][64];
+	struct ps_datapath dps[NFCONF];
+	struct ring_buffer *rb[NFCONF] = {};
+	struct bpf_program cbpf[NFCONF];
+	bool loaded[NFCONF] = {}, compiled[NFCONF] = {};
+	__u64 received[NFCONF] = {}, runs = 0;
+	double med[NFCONF][NMIX], avg[NFCONF] = {};
+	__u32 maxlen = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < NMIX; i++)
+		if (pk[i]->len > maxlen)
+			maxlen = pk[i]->len;
+	for (int f = 0; f < NFCONF; f++) {
+		struct ps_datapath_opts o = { .hook = PS_HOOK_XDP, .ttl_threshold = 2 };
+		char msg[PCAP_ERRBUF_SIZE];
+		__u64 ring;
+
+		if (fconf[f].expr) {
+			if (ps_filter_compile(fconf[f].expr, 0, &cbpf[f], msg, sizeof(msg))) {
+				fprintf(stderr, "bench: cannot compile '%s': %s\n", fconf[f].expr, msg);
+				err = -EINVAL;
+				goto out;
+			}
+			compiled[f] = true;
+			o.filter = &cbpf[f];
+		}
+		if (fconf[f].events) {
+			ring = ring_for(repeat, fconf[f].capture, maxlen);
+			if (ring > (1u << 30)) {
+				fprintf(stderr, "bench: %u events need a %llu-byte ring, more than the "
+					"1 GiB the datapath takes: lower -n\n", repeat,
+					(unsigned long long)ring);
+				err = -E2BIG;
+				goto out;
+			}
+			o.events = true;
+			o.ring_bytes = ring;
+			o.snaplen = fconf[f].capture ? PS_SNAPLEN_MAX : 0;
+		}
+		err = ps_datapath_load(&dps[f], &o, true);
+		if (err) {
+			fprintf(stderr, "bench: loading the datapath (%s) failed: %s\n",
+				fconf[f].label, strerror(-err));
+			goto out;
+		}
+		loaded[f] = true;
+		if (fconf[f].events) {
+			rb[f] = ring_buffer__new(ps_datapath_ring_fd(&dps[f]), count_record,
+						 &received[f], NULL);
+			if (!rb[f]) {
+				err = -errno;
+				fprintf(stderr, "bench: cannot read the ring buffer: %s\n",
+					strerror(-err));
+				goto out;
+			}
+		}
+	}
+
+	/* Warm-up, as for the datapath table. */
+	for (int f = 0; f < NFCONF; f++)
+		for (size_t i = 0; i < NMIX; i++) {
+			double ns;
+			__u32 n = repeat / 10 ? repeat / 10 : 1;
+
+			err = time_run(ps_datapath_prog_fd(&dps[f], PS_SLOT_XDP_INGRESS), pk[i], n, &ns);
+			if (err) {
+				fprintf(stderr, "bench: test run (%s) failed: %s\n", fconf[f].label,
+					strerror(-err));
+				goto out;
+			}
+			runs += f == 0 ? n : 0;
+			if (rb[f])
+				ring_buffer__consume(rb[f]);
+		}
+	for (int r = 0; r < rounds; r++)
+		for (size_t i = 0; i < NMIX; i++) {
+			for (int f = 0; f < NFCONF; f++) {
+				err = time_run(ps_datapath_prog_fd(&dps[f], PS_SLOT_XDP_INGRESS), pk[i],
+					       repeat, &samples[f][i][r]);
+				if (err) {
+					fprintf(stderr, "bench: test run (%s) failed: %s\n",
+						fconf[f].label, strerror(-err));
+					goto out;
+				}
+				/* Emptied outside the timed call: the next run
+				 * starts with a ring that holds all it writes. */
+				if (rb[f])
+					ring_buffer__consume(rb[f]);
+			}
+			runs += repeat;
+		}
+	for (int f = 0; f < NFCONF; f++)
+		for (size_t i = 0; i < NMIX; i++) {
+			med[f][i] = median(samples[f][i], rounds);
+			avg[f] += med[f][i] / NMIX;
+		}
+
+	printf("\npktscope filter cost, events on: BPF_PROG_TEST_RUN of ps_xdp, repeat %u, median of %d"
+	       " rounds, CPU %d\n"
+	       "  nothing = '%s' (matches no packet of the mix), all = '%s'\n"
+	       "  watch: event record only (snaplen 0); capture: record + whole frame\n\n",
+	       repeat, rounds, cpu, EXPR_NOTHING, EXPR_ALL);
+	printf("%-22s %5s %9s | %9s %9s %9s | %9s %9s %9s\n", "", "", "", "watch", "", "",
+	       "capture", "", "");
+	printf("%-22s %5s %9s | %9s %9s %9s | %9s %9s %9s\n", "packet", "bytes", "stats", "none",
+	       "nothing", "all", "none", "nothing", "all");
+	for (size_t i = 0; i <= NMIX; i++) {
+		const double *v = NULL;
+		double row[NFCONF];
+
+		for (int f = 0; f < NFCONF; f++)
+			row[f] = i < NMIX ? med[f][i] : avg[f];
+		v = row;
+		if (i < NMIX)
+			printf("%-22s %5u", mix[i].label, pk[i]->len);
+		else
+			printf("%-22s %5s", "mix (mean of medians)", "");
+		printf(" %7.2fns | %7.2fns %7.2fns %7.2fns | %7.2fns %7.2fns %7.2fns\n", v[F_STATS],
+		       v[F_W_NONE], v[F_W_NOTHING], v[F_W_ALL], v[F_C_NONE], v[F_C_NOTHING],
+		       v[F_C_ALL]);
+	}
+	printf("\nratios over the mix (medians)        watch   capture\n");
+	printf("  nothing / none   (b)/(a)          %6.2fx  %6.2fx\n", avg[F_W_NOTHING] / avg[F_W_NONE],
+	       avg[F_C_NOTHING] / avg[F_C_NONE]);
+	printf("  all / none       (c)/(a)          %6.2fx  %6.2fx\n", avg[F_W_ALL] / avg[F_W_NONE],
+	       avg[F_C_ALL] / avg[F_C_NONE]);
+	printf("  none / stats     (a)/stats        %6.2fx  %6.2fx\n", avg[F_W_NONE] / avg[F_STATS],
+	       avg[F_C_NONE] / avg[F_STATS]);
+	printf("  nothing / stats  (b)/stats        %6.2fx  %6.2fx\n",
+	       avg[F_W_NOTHING] / avg[F_STATS], avg[F_C_NOTHING] / avg[F_STATS]);
+	printf("  all / stats      (c)/stats        %6.2fx  %6.2fx\n", avg[F_W_ALL] / avg[F_STATS],
+	       avg[F_C_ALL] / avg[F_STATS]);
+	printf("  all - none, ns                    %6.2f   %6.2f\n", avg[F_W_ALL] - avg[F_W_NONE],
+	       avg[F_C_ALL] - avg[F_C_NONE]);
+	printf("  nothing - stats, ns               %6.2f   %6.2f\n",
+	       avg[F_W_NOTHING] - avg[F_STATS], avg[F_C_NOTHING] - avg[F_STATS]);
+
+	printf("\nevents (kernel counters; every configuration ran %llu packets):\n",
+	       (unsigned long long)runs);
+	printf("%-30s %12s %12s %12s %12s %10s\n", "datapath", "matched", "sent", "received",
+	       "lost_full", "ring");
+	for (int f = 1; f < NFCONF; f++) {
+		struct ps_ev_counters k;
+		__u64 want = fconf[f].expr && !strcmp(fconf[f].expr, EXPR_NOTHING) ? 0 : runs;
+
+		if (ps_datapath_read_events(&dps[f], &k)) {
+			fprintf(stderr, "bench: cannot read the event counters\n");
+			err = -EIO;
+			goto out;
+		}
+		printf("%-30s %12llu %12llu %12llu %12llu %8lluMB\n", fconf[f].label,
+		       (unsigned long long)k.c[PS_EV_MATCHED], (unsigned long long)k.c[PS_EV_SENT],
+		       (unsigned long long)received[f], (unsigned long long)k.c[PS_EV_LOST_FULL],
+		       (unsigned long long)(ring_for(repeat, fconf[f].capture, maxlen) >> 20));
+		if (k.c[PS_EV_LOST_FULL] || k.c[PS_EV_MATCHED] != want || k.c[PS_EV_SENT] != want ||
+		    received[f] != want || k.c[PS_EV_FILTER_MISSING]) {
+			fprintf(stderr, "bench: %s: expected %llu events matched, sent and received "
+				"and none lost: its figures are wrong\n", fconf[f].label,
+				(unsigned long long)want);
+			err = -EPROTO;
+		}
+	}
+	if (!err)
+		printf("no event lost: every run wrote into a ring with room for all of it\n");
+out:
+	for (int f = 0; f < NFCONF; f++) {
+		ring_buffer__free(rb[f]);
+		if (loaded[f])
+			ps_datapath_close(&dps[f]);
+		if (compiled[f])
+			ps_filter_free(&cbpf[f]);
+	}
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	const char *other_path = NULL, *mode = "all";
+	const struct pkt_case *pk[NMIX];
+	__u32 repeat = 1000000;
+	int rounds = 7, err = 0, c, cpu;
+	cpu_set_t set;
+
+	while ((c = getopt(argc, argv, "n:r:c:m:h")) != -1) {
+		switch (c) {
+		case 'c': other_path = optarg; break;
+		case 'm': mode = optarg; break;
+		case 'n': repeat = strtoul(optarg, NULL, 0); break;
+		case 'r': rounds = atoi(optarg); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!repeat || rounds < 1 || rounds > 64) {
+		fprintf(stderr, "bench: REPEAT must be > 0 and ROUNDS 1..64\n");
+		return 2;
+	}
+	if (strcmp(mode, "all") && strcmp(mode, "datapath") && strcmp(mode, "filter")) {
+		fprintf(stderr, "bench: -m takes datapath, filter or all, not '%s'\n", mode);
+		return 2;
+	}
+	for (size_t i = 0; i < NMIX; i++) {
+		pk[i] = pkt_case_by_name(mix[i].pkt);
+		if (!pk[i]) {
+			fprintf(stderr, "bench: no crafted packet %s\n", mix[i].pkt);
+			return 1;
+		}
+	}
+
+	/* Test runs execute on the calling CPU: keep it one CPU, so that all
+	 * programs see the same caches and clock. */
+	cpu = sched_getcpu();
+	CPU_ZERO(&set);
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+
+	if (strcmp(mode, "filter"))
+		err = bench_datapath(pk, repeat, rounds, other_path, cpu);
+	if (!err && strcmp(mode, "datapath"))
+		err = bench_filter(pk, repeat, rounds, cpu);
 	return err ? 1 : 0;
 }
