@@ -31,7 +31,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_LIB  := $(filter-out tests/tools/mk%.c,$(TOOL_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(filter tests/tools/mk%.c,$(TOOL_SRCS)))
 
-.PHONY: all test bench clean tests
+.PHONY: all test bench bench-capture clean tests
 all: $(BUILD)/pktscope
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -73,6 +73,13 @@ $(BUILD)/bench: bench/bench.c $(BUILD)/libpktscope.a $(SKELS) $(TOOL_LIB) tests/
 
 bench: $(BUILD)/bench
 	$(BUILD)/bench
+
+# pktscope capture against tcpdump on live veth traffic (root; a few minutes).
+$(BUILD)/inject: bench/inject.c $(BUILD)/libpktscope.a $(SKELS) $(TOOL_LIB) tests/tools/*.h
+	$(CC) $(CFLAGS) -Itests/tools -o $@ $< $(TOOL_LIB) $(BUILD)/libpktscope.a $(LDLIBS)
+
+bench-capture: $(BUILD)/pktscope $(BUILD)/inject
+	BUILD=$(BUILD) bench/capture_vs_tcpdump.sh
 
 $(BUILD):
 	mkdir -p $(BUILD)

@@ -1,0 +1,360 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# pktscope capture -w against tcpdump -w on the same traffic, at the highest
+# rate this machine generates: `make bench-capture` (root).
+#
+# A network namespace of its own holds a veth pair.  build/inject sends
+# PACKETS packets of a fixed mix into veth-a with BPF_PROG_TEST_RUN and
+# BPF_F_TEST_XDP_LIVE_FRAMES (bench/inject.bpf.c), pinned to CPU 0; veth-b
+# receives them, on CPU 0 too (the veth's NAPI runs where the frames were
+# redirected).  The capture tool runs pinned to CPU 1 and writes to a tmpfs,
+# so no disk is measured.  Each tool runs in turn, alone, on the same packets.
+#
+# Measured per run:
+#  - the tool's own CPU (user + system) from its rusage, less what it had
+#    used when it announced it was ready (start-up: loading BPF programs,
+#    opening the socket), per million packets it wrote to the file;
+#  - packets written (counted in the file), packets the tool reports lost
+#    (pktscope: ring buffer full; tcpdump: dropped by kernel), and packets
+#    neither written nor reported (the rest of what it should have kept);
+#  - the injection rate, and the CPU of the injecting CPU's work: the
+#    injector's rusage plus ksoftirqd there.  The veth's receive path and
+#    the capture's kernel side (pktscope's XDP program and ring buffer
+#    writes; tcpdump's AF_PACKET tap and copies) run there, in softirq.
+#    Less the same figure for a run without capture, per million packets
+#    sent, it is what capturing costs the kernel.  Both figures are per
+#    process, so other work on the machine does not count in them.
+#
+# Environment: PACKETS (default 10240000, rounded to the 256-packet mix),
+# FILTER (default 'udp port 53', which keeps 26 of 256 = 10.2%), BIGBUF_KIB
+# (-B for the "big buffer" runs, default 262144 = 256 MiB), PKTSCOPE and
+# BUILD (the binaries), OUTDIR (default: a tmpfs of its own), INJ_CPU and
+# TOOL_CPU (0 and 1), CASES (which runs, default all: base = no capture,
+# ps = pktscope, td = tcpdump, -B = with BIGBUF_KIB, -f = with FILTER), ROUNDS
+# (default 1: each case once; with more, the cases run in turn ROUNDS times
+# and the table shows the median of each figure).
+
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+PKTSCOPE=${PKTSCOPE:-$BUILD/pktscope}
+INJECT=$BUILD/inject
+PACKETS=${PACKETS:-10240000}
+FILTER=${FILTER:-udp port 53}
+FILTER_KEEPS=${FILTER_KEEPS:-26} # of the 256 templates
+BIGBUF_KIB=${BIGBUF_KIB:-262144}
+INJ_CPU=${INJ_CPU:-0}
+TOOL_CPU=${TOOL_CPU:-1}
+CASES=${CASES:-"base ps ps-B td-B td ps-f ps-B-f td-B-f td-f"}
+ROUNDS=${ROUNDS:-1}
+HZ=$(getconf CLK_TCK)
+NS=pscap-$$
+NSP=/run/netns/$NS
+OUTDIR_GIVEN=${OUTDIR:-}
+OUT=${OUTDIR:-/tmp/pscap-bench.$$}
+WRAP_PID=
+INJ_PID=
+
+die() { echo "capture_vs_tcpdump: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root"
+for f in "$PKTSCOPE" "$INJECT"; do
+	[ -x "$f" ] || die "$f is missing: run make bench-capture (or make $f)"
+done
+command -v tcpdump >/dev/null || die "tcpdump is not installed"
+PACKETS=$(( (PACKETS + 255) / 256 * 256 ))
+
+cleanup() {
+	if [ -n "$INJ_PID" ] && kill -0 "$INJ_PID" 2>/dev/null; then
+		kill -TERM "$INJ_PID" 2>/dev/null # a test run stops at a signal
+		wait "$INJ_PID" 2>/dev/null
+	fi
+	if [ -n "$WRAP_PID" ] && kill -0 "$WRAP_PID" 2>/dev/null; then
+		kill -TERM "$WRAP_PID" 2>/dev/null # the wrapper passes it on
+		wait "$WRAP_PID" 2>/dev/null
+	fi
+	ip netns del "$NS" 2>/dev/null
+	if [ -z "$OUTDIR_GIVEN" ]; then
+		umount "$OUT" 2>/dev/null
+		rmdir "$OUT" 2>/dev/null
+	else
+		rm -f "$OUT"/cap.pcap "$OUT"/err "$OUT"/ru "$OUT"/pid "$OUT"/inj
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$OUT" || die "cannot create $OUT"
+if [ -z "$OUTDIR_GIVEN" ]; then
+	mount -t tmpfs -o size=$(( PACKETS / 1000000 * 400 + 1000 ))m tmpfs "$OUT" ||
+		die "cannot mount a tmpfs on $OUT"
+fi
+
+ip netns add "$NS" || die "cannot create network namespace $NS"
+ip -n "$NS" link add veth-a type veth peer name veth-b || die "cannot create the veth pair"
+# No IPv6 autoconfiguration: nothing but the injected packets on the wire.
+nsenter --net="$NSP" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	net.ipv6.conf.default.disable_ipv6=1
+ip -n "$NS" link set veth-a up && ip -n "$NS" link set veth-b up
+# Frames redirected into veth-a reach veth-b only through its NAPI context,
+# which an XDP program on veth-b (pktscope's) or GRO turns on.  GRO for every
+# run, so that the kernel's receive path is the same whichever tool listens;
+# each template is its own flow, so GRO merges nothing.
+nsenter --net="$NSP" "$INJECT" gro veth-b on || die "cannot turn GRO on for veth-b"
+
+in_ns() { nsenter --net="$NSP" "$@"; }
+
+# CPU ticks of ksoftirqd on the injecting CPU: softirq work the injector's
+# own syscall handed over.
+ksoftirqd_ticks() {
+	local p
+	p=$(pgrep -x "ksoftirqd/$INJ_CPU" | head -1)
+	[ -n "$p" ] || { echo 0; return; }
+	sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'
+}
+rx_packets() {
+	in_ns awk '{ sub(/^ +/, ""); split($0, f, /[: ]+/); if (f[1] == "veth-b") print f[3] }' \
+		/proc/net/dev
+}
+kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
+
+# Waits until the capture file has not grown for 1.5 s (tcpdump hands over
+# a partly filled block after its 1 s timeout), 60 s at most.
+wait_drained() {
+	local last=-1 size stable=0 i
+	for ((i = 0; i < 240; i++)); do
+		size=$(stat -c %s "$OUT/cap.pcap" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ]; then
+			stable=$((stable + 1))
+			[ $stable -ge 6 ] && return 0
+		else
+			stable=0
+		fi
+		last=$size
+		sleep 0.25
+	done
+}
+
+declare -A R # results: R[case,field]
+
+# run_case NAME LABEL EXPECTED_KEPT TOOL [ARGS...]; TOOL "none" for the baseline.
+run_case() {
+	local name=$1 label=$2 want=$3 tool=$4
+	shift 4
+	local ready=0 ready_ticks=0 cpid= b0 b1 rx0 rx1 out i stat
+	rm -f "$OUT"/cap.pcap "$OUT"/err "$OUT"/ru "$OUT"/pid "$OUT"/inj
+	if [ "$tool" != none ]; then
+		# nsenter and taskset exec: $! is the wrapper itself, not a
+		# subshell (whose SIGINT a non-interactive shell ignores).
+		nsenter --net="$NSP" taskset -c "$TOOL_CPU" "$INJECT" run -p "$OUT/pid" -o "$OUT/ru" \
+			-- "$@" >/dev/null 2>"$OUT/err" &
+		WRAP_PID=$!
+		for ((i = 0; i < 300; i++)); do
+			if grep -qE 'listening on|watching' "$OUT/err" 2>/dev/null; then
+				ready=1
+				break
+			fi
+			kill -0 "$WRAP_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ $ready = 1 ] || { cat "$OUT/err" >&2; die "$label did not start"; }
+		cpid=$(cat "$OUT/pid")
+		read -r -a stat <<<"$(sed 's/.*) //' "/proc/$cpid/stat")"
+		ready_ticks=$(( stat[11] + stat[12] )) # utime, stime
+		sleep 0.5
+	fi
+	b0=$(ksoftirqd_ticks)
+	rx0=$(rx_packets)
+	# In the background: a signal's trap runs during `wait`, not only
+	# after the injection.
+	nsenter --net="$NSP" taskset -c "$INJ_CPU" "$INJECT" send -i veth-a -n "$PACKETS" \
+		>"$OUT/inj" &
+	INJ_PID=$!
+	wait "$INJ_PID" || die "injection failed ($label)"
+	INJ_PID=
+	out=$(cat "$OUT/inj")
+	if [ "$tool" != none ]; then
+		wait_drained
+	else
+		sleep 0.5
+	fi
+	b1=$(ksoftirqd_ticks)
+	rx1=$(rx_packets)
+	if [ "$tool" != none ]; then
+		kill -INT "$cpid" # as Ctrl-C: the tool reports and exits
+		wait "$WRAP_PID"
+		WRAP_PID=
+INJ_PID=
+	fi
+	R[$name,label]=$label
+	R[$name,sent]=$PACKETS
+	R[$name,rx]=$((rx1 - rx0))
+	R[$name,want]=$want
+	R[$name,mpps]=$(kv mpps "$out")
+	R[$name,inj_cpu]=$(awk -v u="$(kv cpu_user_s "$out")" -v s="$(kv cpu_sys_s "$out")" \
+		'BEGIN { print u + s }')
+	R[$name,softirqd]=$(awk -v t=$((b1 - b0)) -v hz="$HZ" 'BEGIN { print t / hz }')
+	R[$name,kern]=$(awk -v a="${R[$name,inj_cpu]}" -v b="${R[$name,softirqd]}" 'BEGIN { print a + b }')
+	if [ "$tool" = none ]; then
+		R[$name,tool_cpu]=0
+		R[$name,written]=0
+		R[$name,lost]=0
+		R[$name,reported]=0
+		R[$name,start_cpu]=0
+		return
+	fi
+	local ru
+	ru=$(cat "$OUT/ru")
+	R[$name,start_cpu]=$(awk -v t=$ready_ticks -v hz="$HZ" 'BEGIN { print t / hz }')
+	R[$name,tool_cpu]=$(awk -v u="$(kv utime_us "$ru")" -v s="$(kv stime_us "$ru")" \
+		-v st="${R[$name,start_cpu]}" 'BEGIN { print (u + s) / 1e6 - st }')
+	R[$name,written]=$(kv packets "$("$INJECT" count "$OUT/cap.pcap")")
+	if [ "$tool" = tcpdump ]; then
+		R[$name,lost]=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$OUT/err")
+		R[$name,reported]=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$OUT/err")
+	else
+		R[$name,lost]=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$OUT/err")
+		R[$name,reported]=$(sed -n 's/^\([0-9]*\) packets\{0,1\} written.*/\1/p' "$OUT/err")
+	fi
+	R[$name,lost]=${R[$name,lost]:-0}
+	rm -f "$OUT/cap.pcap"
+}
+
+ALL=$PACKETS
+FILT=$(( PACKETS / 256 * FILTER_KEEPS ))
+echo "pktscope capture vs tcpdump: $PACKETS packets per run (the mix of \`inject mix\`: mean frame" \
+	"351 bytes), median of $ROUNDS round(s), injector on" \
+	"CPU $INJ_CPU, tool on CPU $TOOL_CPU, files on $( [ -z "$OUTDIR_GIVEN" ] && echo tmpfs || echo "$OUT")"
+echo "filter runs: '$FILTER' keeps $FILT of $PACKETS; big buffer -B $BIGBUF_KIB KiB;" \
+	"load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pktscope $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "(not a git tree)"), $(tcpdump --version 2>&1 | head -1)"
+echo
+
+do_case() {
+	case $1 in
+	base) run_case base "no capture (baseline)" 0 none ;;
+	ps) run_case ps "pktscope capture" $ALL pktscope \
+		"$PKTSCOPE" capture -i veth-b -w "$OUT/cap.pcap" ;;
+	ps-B) run_case ps-B "pktscope capture -B $BIGBUF_KIB" $ALL pktscope \
+		"$PKTSCOPE" capture -i veth-b -B "$BIGBUF_KIB" -w "$OUT/cap.pcap" ;;
+	td) run_case td "tcpdump" $ALL tcpdump \
+		tcpdump -i veth-b -w "$OUT/cap.pcap" ;;
+	td-B) run_case td-B "tcpdump -B $BIGBUF_KIB" $ALL tcpdump \
+		tcpdump -i veth-b -B "$BIGBUF_KIB" -w "$OUT/cap.pcap" ;;
+	ps-f) run_case ps-f "pktscope capture '$FILTER'" $FILT pktscope \
+		"$PKTSCOPE" capture -i veth-b -w "$OUT/cap.pcap" $FILTER ;;
+	ps-B-f) run_case ps-B-f "pktscope capture -B $BIGBUF_KIB '$FILTER'" $FILT pktscope \
+		"$PKTSCOPE" capture -i veth-b -B "$BIGBUF_KIB" -w "$OUT/cap.pcap" $FILTER ;;
+	td-f) run_case td-f "tcpdump '$FILTER'" $FILT tcpdump \
+		tcpdump -i veth-b -w "$OUT/cap.pcap" $FILTER ;;
+	td-B-f) run_case td-B-f "tcpdump -B $BIGBUF_KIB '$FILTER'" $FILT tcpdump \
+		tcpdump -i veth-b -B "$BIGBUF_KIB" -w "$OUT/cap.pcap" $FILTER ;;
+	*) die "unknown case $1" ;;
+	esac
+}
+
+FIELDS="mpps rx written lost reported tool_cpu start_cpu kern"
+for ((r = 1; r <= ROUNDS; r++)); do
+	for c in $CASES; do
+		do_case "$c"
+		for f in $FIELDS; do
+			R[$c,$f,$r]=${R[$c,$f]:-0}
+		done
+		printf '  round %d/%d: %-44s %.2f Mpps, %s of %s written, %s reported lost\n' \
+			"$r" "$ROUNDS" "${R[$c,label]}" "${R[$c,mpps]}" "${R[$c,written]}" \
+			"${R[$c,want]}" "${R[$c,lost]}" >&2
+		if [ "${R[$c,rx]}" != "$PACKETS" ]; then
+			echo "  warning: veth-b received ${R[$c,rx]} packets, not $PACKETS" >&2
+		fi
+		if [ "$c" != base ] && [ "${R[$c,reported]:-}" != "${R[$c,written]}" ]; then
+			echo "  warning: the tool says ${R[$c,reported]:-?} written, the file holds" \
+				"${R[$c,written]}" >&2
+		fi
+	done
+done
+# Each figure: its median over the rounds.
+for c in $CASES; do
+	for f in $FIELDS; do
+		R[$c,$f]=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$c,$f,$r]}"; done |
+			sort -g | awk '{ v[NR] = $1 } END {
+				print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	done
+done
+echo
+
+# Per run: the injecting CPU's work per Mpkt sent, less the baseline's.
+base_kern=
+[ -n "${R[base,kern]:-}" ] && base_kern=${R[base,kern]}
+
+printf '%-40s %5s %9s %9s %7s %9s %9s %8s %10s %9s %9s %9s\n' run inj_Mpps should_keep written \
+	kept% lost_rep unaccount tool_cpu "cpu_s/Mpkt" start_cpu kern/Mpkt all/Mpkt
+for c in $CASES; do
+	awk -v l="${R[$c,label]}" -v mpps="${R[$c,mpps]}" -v want="${R[$c,want]}" \
+		-v w="${R[$c,written]}" -v lost="${R[$c,lost]}" -v cpu="${R[$c,tool_cpu]}" \
+		-v st="${R[$c,start_cpu]}" -v kern="${R[$c,kern]}" -v bk="$base_kern" \
+		-v sent="${R[$c,sent]}" 'BEGIN {
+		m = sent / 1e6
+		per = w > 0 ? sprintf("%.3f", cpu / (w / 1e6)) : "-"
+		extra = bk != "" ? sprintf("%.3f", (kern - bk) / m) : "-"
+		all = bk != "" ? sprintf("%.3f", (kern - bk + cpu) / m) : "-"
+		if (want == 0)
+			printf "%-40s %5.2f %9s %9s %7s %9s %9s %8s %10s %9s %9s %9s\n", l, mpps, "-", "-",
+			       "-", "-", "-", "-", "-", "-", sprintf("(%.3f)", kern / m), "-"
+		else
+			printf "%-40s %5.2f %9d %9d %6.1f%% %9d %9d %8.3f %10s %9.3f %9s %9s\n", l, mpps,
+			       want, w, 100 * w / want, lost, want - w - lost, cpu, per, st, extra, all
+	}'
+done
+cat <<'EOF'
+
+  inj_Mpps     injection rate achieved (the receive path and the capture's kernel side run on the
+               injecting CPU: a costlier capture slows the injection)
+  should_keep  packets the tool should have written: all sent, or those the filter matches
+  lost_rep     packets the tool reports lost (pktscope: ring buffer full; tcpdump: dropped by kernel)
+  unaccount    should_keep - written - lost_rep: lost without being reported (0 is right)
+  tool_cpu     the tool's CPU seconds (user + system) from ready to exit; cpu_s/Mpkt: per million
+               packets written
+  start_cpu    CPU seconds the tool used before it was ready (not in tool_cpu)
+  kern/Mpkt    CPU seconds of the injecting CPU (injector + its ksoftirqd) per million packets
+               sent, less the baseline's (in parentheses): the capture's kernel side
+  all/Mpkt     kern/Mpkt + tool_cpu per million packets sent: all that capturing costs
+EOF
+
+# Ratios pktscope / tcpdump on like runs.
+ratio_line() {
+	local p=$1 t=$2
+	[ -n "${R[$p,label]:-}" ] && [ -n "${R[$t,label]:-}" ] || return 0
+	awk -v pl="${R[$p,label]}" -v tl="${R[$t,label]}" \
+		-v pc="${R[$p,tool_cpu]}" -v pw="${R[$p,written]}" -v plost="${R[$p,lost]}" \
+		-v tc="${R[$t,tool_cpu]}" -v tw="${R[$t,written]}" -v tlost="${R[$t,lost]}" \
+		-v pwant="${R[$p,want]}" -v twant="${R[$t,want]}" \
+		-v pk="${R[$p,kern]}" -v tk="${R[$t,kern]}" -v bk="$base_kern" 'BEGIN {
+		pp = pw ? pc / pw : 0; tp = tw ? tc / tw : 0
+		pmiss = pwant - pw; tmiss = twant - tw
+		printf "%s / %s:\n", pl, tl
+		printf "  tool CPU per packet written     %6.2fx  (target <= 0.50: %s)\n", tp ? pp / tp : 0,
+		       tp && pp / tp <= 0.5 ? "met" : "MISSED"
+		if (pmiss == 0 && tmiss == 0)
+			verdict = "neither loses any"
+		else if (pmiss < tmiss)
+			verdict = "pktscope loses fewer (target met)"
+		else
+			verdict = "pktscope loses as many or more (target MISSED)"
+		printf "  packets not written             %d vs %d (reported lost %d vs %d): %s\n", pmiss,
+		       tmiss, plost, tlost, verdict
+		if (bk != "" && tk - bk > 0)
+			printf "  kernel side per packet sent     %6.2fx\n", (pk - bk) / (tk - bk)
+		if (bk != "" && tk - bk + tc > 0)
+			printf "  all capture CPU per packet sent %6.2fx\n", (pk - bk + pc) / (tk - bk + tc)
+	}'
+}
+echo
+echo "ratios pktscope / tcpdump (same buffer setting, same traffic):"
+ratio_line ps-B td-B
+ratio_line ps td
+ratio_line ps-B-f td-B-f
+ratio_line ps-f td-f
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on these 2 CPUs makes every figure noisier)"
