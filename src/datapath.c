@@ -93,6 +93,7 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
 {
 	struct ps_config *cfg = &dp->skel->rodata->ps_cfg;
 	int ncpu = libbpf_num_possible_cpus(), err;
+	__u32 ring;
 
 	if (!o->events)
 		return 0;
@@ -103,8 +104,12 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
 	cfg->filter = o->filter != NULL && o->hook != PS_HOOK_SOCKET;
 	cfg->sample = o->sample;
 	cfg->snaplen = o->snaplen;
-	err = bpf_map__set_max_entries(dp->skel->maps.ps_events,
-				       round_pow2(o->ring_bytes ? o->ring_bytes : 8u << 20));
+	ring = round_pow2(o->ring_bytes ? o->ring_bytes : 8u << 20);
+	/* Wake the reader when a sixteenth of the ring waits: few wakeups at
+	 * high rates, and room left for the reader to catch up.  A test run
+	 * drains after every packet itself, so the threshold is for live. */
+	cfg->wake_bytes = ring / 16;
+	err = bpf_map__set_max_entries(dp->skel->maps.ps_events, ring);
 	if (!err)
 		err = bpf_map__set_max_entries(dp->skel->maps.ps_scratch, ncpu);
 	if (err)

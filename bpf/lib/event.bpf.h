@@ -155,6 +155,7 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 	struct ps_scratch *s;
 	struct ps_event *e;
 	__u32 key = bpf_get_smp_processor_id(), cap = 0, size;
+	__u64 flags = 0;
 
 	if (!evc)
 		return;
@@ -217,9 +218,13 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 	size = sizeof(*e) + cap;
 	if (size > sizeof(*s))
 		return;
-	/* Flags 0: the kernel wakes the reader only when it had caught up,
-	 * so a busy reader is never woken per event. */
-	if (bpf_ringbuf_output(&ps_events, s, size, 0))
+	/* Adaptive wakeup: a reader woken whenever it has caught up is woken
+	 * for nearly every event at high rates.  It is woken once wake_bytes
+	 * wait instead, and polls with a timeout for the quiet times. */
+	if (ps_cfg.wake_bytes)
+		flags = bpf_ringbuf_query(&ps_events, BPF_RB_AVAIL_DATA) + size >= ps_cfg.wake_bytes ?
+				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&ps_events, s, size, flags))
 		evc->c[PS_EV_LOST_FULL]++;
 	else
 		evc->c[PS_EV_SENT]++;

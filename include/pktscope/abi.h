@@ -120,7 +120,8 @@ struct ps_config {
 	__u8 pad;
 	__u32 sample;       /* keep 1 event in 'sample'; 0 or 1 keep all */
 	__u32 snaplen;      /* frame bytes per event; 0: none (watch) */
-	__u32 pad2;
+	__u32 wake_bytes;   /* wake the reader once this much waits in the
+			     * ring; 0: whenever it had caught up */
 };
 
 /* Largest snap length: the per-CPU scratch buffer an event is built in. */

@@ -303,11 +303,29 @@ static bool count_reached(const struct ev_session *s)
 	return s->a->count && s->done >= (__u64)s->a->count;
 }
 
+static const char *ifname_of(struct ev_session *s, __u32 ifindex)
+{
+	char name[IF_NAMESIZE];
+	int i;
+
+	for (i = 0; i < s->nnames; i++)
+		if (s->names[i].ifindex == ifindex)
+			return s->names[i].name;
+	if (!if_indextoname(ifindex, name))
+		snprintf(name, sizeof(name), "if%u", ifindex);
+	if (s->nnames == CLI_MAX_IFACES)
+		i = s->nnames - 1; /* more than watched: reuse the last slot */
+	else
+		i = s->nnames++;
+	s->names[i].ifindex = ifindex;
+	snprintf(s->names[i].name, sizeof(s->names[i].name), "%s", name);
+	return s->names[i].name;
+}
+
 static int on_event(void *ctx, const struct ps_event *ev, const __u8 *data, __u64 ts_ns)
 {
 	struct ev_session *s = ctx;
 	struct ps_event e = *ev;
-	char name[IF_NAMESIZE];
 	const char *ifname = s->file_label;
 
 	if (count_reached(s))
@@ -316,7 +334,7 @@ static int on_event(void *ctx, const struct ps_event *ev, const __u8 *data, __u6
 	if (s->cur_ifindex)
 		e.ifindex = s->cur_ifindex;
 	if (!ifname)
-		ifname = if_indextoname(e.ifindex, name) ?: "?";
+		ifname = ifname_of(s, e.ifindex);
 	if (s->sink(s->sink_ctx, &e, data, ts_ns, ifname))
 		s->sink_errors++;
 	else

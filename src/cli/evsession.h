@@ -60,6 +60,13 @@ struct ev_session {
 	__u64 not_run;     /* -r: records the kernel's test run refused */
 	__u64 sock_drops;  /* --hook socket: the socket's kernel drops */
 	__u32 cur_ifindex; /* --hook socket: the interface of the packet run */
+	/* Interface names by index, looked up once: if_indextoname() is a
+	 * socket, an ioctl and a close, too much for every packet. */
+	struct {
+		__u32 ifindex;
+		char name[16];
+	} names[CLI_MAX_IFACES];
+	int nnames;
 };
 
 /* Parses argv for 'cmd'; usage() prints the command's help.  Returns 0 or
