@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "cli.h"
 #include "common.h"
 #include "iface.h"
 #include "log.h"
@@ -112,4 +113,45 @@ void cli_announce(const struct ps_datapath *dps, int n)
 			off += snprintf(line + off, sizeof(line) - off, "]");
 	}
 	ps_err("watching %s; Ctrl-C stops", line);
+}
+
+int cli_opt_iface(const char *arg, const char **ifaces, int *n)
+{
+	if (*n == CLI_MAX_IFACES) {
+		ps_err("at most %d interfaces at once", CLI_MAX_IFACES);
+		return -EINVAL;
+	}
+	ifaces[(*n)++] = arg;
+	return 0;
+}
+
+int cli_opt_xdp_mode(const char *arg, struct ps_datapath_opts *dp, bool *set)
+{
+	if (ps_xdp_mode_parse(arg, &dp->xdp_mode)) {
+		ps_err("--xdp-mode takes auto, native or generic, not '%s'", arg);
+		return -EINVAL;
+	}
+	*set = true;
+	return 0;
+}
+
+int cli_opt_count(const char *arg, long *count, const char *noun)
+{
+	if (ps_parse_long(arg, 1, 1L << 40, count)) {
+		ps_err("-c takes a positive number of %s, not '%s'", noun, arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli_opt_ttl(const char *arg, struct ps_datapath_opts *dp)
+{
+	long v;
+
+	if (ps_parse_long(arg, 0, 255, &v)) {
+		ps_err("--ttl-threshold takes 0 to 255, not '%s'", arg);
+		return -EINVAL;
+	}
+	dp->ttl_threshold = v;
+	return 0;
 }

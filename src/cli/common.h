@@ -30,6 +30,13 @@ void cli_close_all(struct ps_datapath *dps, int n);
 /* "pktscope: watching eth0 [xdp/ingress native, tc/egress tcx]; ..." */
 void cli_announce(const struct ps_datapath *dps, int n);
 
+/* Options the attaching subcommands share, parsed one way with one wording.
+ * Each returns 0, or -EINVAL after one line. */
+int cli_opt_iface(const char *arg, const char **ifaces, int *n);
+int cli_opt_xdp_mode(const char *arg, struct ps_datapath_opts *dp, bool *set);
+int cli_opt_count(const char *arg, long *count, const char *noun);
+int cli_opt_ttl(const char *arg, struct ps_datapath_opts *dp);
+
 /* Refuses to go on without the privileges BPF needs (one line). */
 int cli_need_privs(const char *cmd);
 

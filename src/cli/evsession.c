@@ -89,11 +89,8 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		}
 		switch (opt) {
 		case 'i':
-			if (a->nifaces == CLI_MAX_IFACES) {
-				ps_err("at most %d interfaces at once", CLI_MAX_IFACES);
+			if (cli_opt_iface(optarg, a->ifaces, &a->nifaces))
 				return -EINVAL;
-			}
-			a->ifaces[a->nifaces++] = optarg;
 			break;
 		case 'r':
 			a->file = optarg;
@@ -105,17 +102,12 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 			}
 			break;
 		case OPT_XDP_MODE:
-			if (ps_xdp_mode_parse(optarg, &a->dp.xdp_mode)) {
-				ps_err("--xdp-mode takes auto, native or generic, not '%s'", optarg);
+			if (cli_opt_xdp_mode(optarg, &a->dp, &a->xdp_mode_set))
 				return -EINVAL;
-			}
-			a->xdp_mode_set = true;
 			break;
 		case 'c':
-			if (ps_parse_long(optarg, 1, 1L << 40, &a->count)) {
-				ps_err("-c takes a positive number of packets, not '%s'", optarg);
+			if (cli_opt_count(optarg, &a->count, "packets"))
 				return -EINVAL;
-			}
 			break;
 		case OPT_JSON:
 			a->json = true;
@@ -136,11 +128,8 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 			a->dp.ring_bytes = v * 1024;
 			break;
 		case OPT_TTL:
-			if (ps_parse_long(optarg, 0, 255, &v)) {
-				ps_err("--ttl-threshold takes 0 to 255, not '%s'", optarg);
+			if (cli_opt_ttl(optarg, &a->dp))
 				return -EINVAL;
-			}
-			a->dp.ttl_threshold = v;
 			break;
 		case 's':
 			/* tcpdump: 0 means the whole packet. */

@@ -81,7 +81,6 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	long v;
 	int opt;
 
 	memset(a, 0, sizeof(*a));
@@ -94,11 +93,8 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 	while ((opt = getopt_long(argc, argv, ":i:r:c:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			if (a->nifaces == MAX_IFACES) {
-				ps_err("at most %d interfaces at once", MAX_IFACES);
+			if (cli_opt_iface(optarg, a->ifaces, &a->nifaces))
 				return -EINVAL;
-			}
-			a->ifaces[a->nifaces++] = optarg;
 			break;
 		case 'r':
 			a->file = optarg;
@@ -111,11 +107,8 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 			}
 			break;
 		case OPT_XDP_MODE:
-			if (ps_xdp_mode_parse(optarg, &a->dp.xdp_mode)) {
-				ps_err("--xdp-mode takes auto, native or generic, not '%s'", optarg);
+			if (cli_opt_xdp_mode(optarg, &a->dp, &a->xdp_mode_set))
 				return -EINVAL;
-			}
-			a->xdp_mode_set = true;
 			break;
 		case OPT_INTERVAL:
 			if (ps_parse_double(optarg, 86400, &a->interval) || a->interval < 0.01) {
@@ -124,20 +117,15 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 			}
 			break;
 		case 'c':
-			if (ps_parse_long(optarg, 1, 1L << 40, &a->count)) {
-				ps_err("-c takes a positive number of reports, not '%s'", optarg);
+			if (cli_opt_count(optarg, &a->count, "reports"))
 				return -EINVAL;
-			}
 			break;
 		case OPT_JSON:
 			a->json = true;
 			break;
 		case OPT_TTL:
-			if (ps_parse_long(optarg, 0, 255, &v)) {
-				ps_err("--ttl-threshold takes 0 to 255, not '%s'", optarg);
+			if (cli_opt_ttl(optarg, &a->dp))
 				return -EINVAL;
-			}
-			a->dp.ttl_threshold = v;
 			break;
 		case 'v':
 			ps_verbose = true;
