@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "cmtest.h"
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
@@ -421,20 +422,6 @@ static int group_teardown(void **state)
 {
 	dp_unload(&main_dp);
 	return 0;
-}
-
-static void add_test(struct CMUnitTest *t, size_t *n, CMUnitTestFunction fn, void *st,
-		     const char *fmt, ...)
-{
-	va_list ap;
-	char *name;
-
-	va_start(ap, fmt);
-	if (vasprintf(&name, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	t[*n] = (struct CMUnitTest){ .name = name, .test_func = fn, .initial_state = st };
-	(*n)++;
 }
 
 int main(void)

@@ -40,6 +40,7 @@
 #include <linux/filter.h>
 #include <linux/sockios.h>
 #include <cmocka.h>
+#include "cmtest.h"
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
@@ -1543,7 +1544,9 @@ static int live_vlan_child(void)
 	return bad;
 }
 
-static void test_live_vlan_meta(void **state)
+/* Runs a live test in a child (it enters a network namespace of its own),
+ * failing the cmocka test when the child reports a mismatch or dies. */
+static void run_in_child(int (*child)(void), const char *what)
 {
 	int status;
 	pid_t pid;
@@ -1553,7 +1556,7 @@ static void test_live_vlan_meta(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int bad = live_vlan_child();
+		int bad = child();
 
 		fflush(stdout);
 		fflush(stderr);
@@ -1561,7 +1564,12 @@ static void test_live_vlan_meta(void **state)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("live VLAN test failed (above)");
+		fail_msg("%s failed (above)", what);
+}
+
+static void test_live_vlan_meta(void **state)
+{
+	run_in_child(live_vlan_child, "live VLAN test");
 }
 
 /* ---- live Linux semantics (PS_FILTER_F_LINUX) ---- */
@@ -2595,23 +2603,7 @@ static int lx_live_child(void)
 
 static void test_live_linux(void **state)
 {
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int bad = lx_live_child();
-
-		fflush(stdout);
-		fflush(stderr);
-		_exit(bad ? 1 : 0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("live Linux semantics test failed (above)");
+	run_in_child(lx_live_child, "live Linux semantics test");
 }
 
 /* ---- errors ---- */
@@ -2783,20 +2775,6 @@ static void test_perf_notes(void **state)
 }
 
 /* ---- setup ---- */
-
-static void add_test(struct CMUnitTest *t, size_t *n, CMUnitTestFunction fn, void *st,
-		     const char *fmt, ...)
-{
-	va_list ap;
-	char *name;
-
-	va_start(ap, fmt);
-	if (vasprintf(&name, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	t[*n] = (struct CMUnitTest){ .name = name, .test_func = fn, .initial_state = st };
-	(*n)++;
-}
 
 static void test_expressions_total(void **state)
 {
