@@ -82,6 +82,46 @@ static __always_inline void ps_flow_add(struct ps_flow_dir *d, const struct ps_p
 	}
 }
 
+/* The addresses straight from the packet: the parser read the IP header
+ * from linear data, so it is there (unless an skb pull moved data; then the
+ * bounds check fails and the helper below reads them).  Returns true if
+ * done. */
+static __always_inline bool ps_flow_addrs_direct(const struct ps_ctx *c, const struct ps_pkt *p,
+						 struct ps_flow_key *k)
+{
+	__u32 l3 = p->l3_off;
+	__u8 *ip;
+
+	if (l3 > 64) /* two VLAN tags at most: a bound for the verifier */
+		return false;
+	ip = c->data + l3;
+	if (p->ip_ver == 4) {
+		if ((void *)(ip + 20) > c->data_end)
+			return false;
+		__builtin_memcpy(k->addr[0], ip + 12, 4);
+		__builtin_memcpy(k->addr[1], ip + 16, 4);
+		return true;
+	}
+	if ((void *)(ip + 40) > c->data_end)
+		return false;
+	__builtin_memcpy(k->addr[0], ip + 8, 16);
+	__builtin_memcpy(k->addr[1], ip + 24, 16);
+	return true;
+}
+
+static __always_inline int ps_flow_addrs_load(void *ctx, bool is_xdp, const struct ps_pkt *p,
+					      struct ps_flow_key *k)
+{
+	__u32 l3 = p->l3_off;
+
+	if (p->ip_ver == 4) {
+		if (ps_load(ctx, is_xdp, l3 + 12, k->addr[0], 4))
+			return -1;
+		return ps_load(ctx, is_xdp, l3 + 16, k->addr[1], 4) ? -1 : 0;
+	}
+	return ps_load(ctx, is_xdp, l3 + 8, k->addr, 32) ? -1 : 0;
+}
+
 /* Fills the key with the packet's endpoints in the fixed order; returns the
  * direction (0: the packet goes from endpoint 0 to endpoint 1), or -1 when
  * the addresses cannot be read. */
@@ -90,22 +130,13 @@ static __always_inline int ps_flow_key(void *ctx, bool is_xdp, const struct ps_c
 {
 	bool icmp = p->l4_ctr == PS_CTR_L4_ICMP || p->l4_ctr == PS_CTR_L4_ICMPV6;
 	__u64 a0, a1, b0, b1;
-	__u32 l3 = p->l3_off;
 	int dir = 0;
 
 	k->ifindex = c->ifindex;
 	k->ip_ver = p->ip_ver;
 	k->proto = p->l4_proto;
-	if (p->ip_ver == 4) {
-		if (ps_load(ctx, is_xdp, l3 + 12, k->addr, 8))
-			return -1;
-		/* The saddr/daddr pair is contiguous: split it. */
-		__builtin_memcpy(k->addr[1], k->addr[0] + 4, 4);
-		__builtin_memset(k->addr[0] + 4, 0, 4);
-	} else {
-		if (ps_load(ctx, is_xdp, l3 + 8, k->addr, 32))
-			return -1;
-	}
+	if (!ps_flow_addrs_direct(c, p, k) && ps_flow_addrs_load(ctx, is_xdp, p, k))
+		return -1;
 	if (icmp) {
 		k->port[0] = bpf_htons(ps_icmp_key_type(p->ip_ver, bpf_ntohs(p->sport)));
 		k->port[1] = p->dport;
