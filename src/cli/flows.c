@@ -292,7 +292,7 @@ static void on_record(void *ctx, const struct ps_flow_rec *rec)
 		return;
 	}
 	o = ps_flow_json(rec, ifname_of(r, rec->ifindex), PS_BY_5TUPLE, 0);
-	if (!o || json_dumpf(o, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF) {
+	if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9)) || fputc('\n', stdout) == EOF) {
 		clearerr(stdout);
 		r->write_errors++;
 	} else {
@@ -394,7 +394,7 @@ static void report(struct flows_run *r, const struct flows_totals *tot)
 
 		if (r->a->ev.file)
 			json_object_set_new(o, "not_run", json_integer(r->not_run));
-		json_dumpf(o, stdout, JSON_COMPACT);
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
 		fputc('\n', stdout);
 		fflush(stdout);
 		json_decref(o);
@@ -450,7 +450,7 @@ static void print_groups_json(struct flows_run *r)
 	for (int i = 0; i < n && (!r->a->top || i < r->a->top); i++) {
 		json_t *o = ps_flow_json(&rows[i].r, r->file_label, r->a->by, rows[i].records);
 
-		json_dumpf(o, stdout, JSON_COMPACT);
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
 		fputc('\n', stdout);
 		json_decref(o);
 	}
