@@ -17,9 +17,9 @@
  * 1.7.7 knows only Cisco ASA's initiator/responder counters, not PEN 29305.
  *
  * The Information Elements (IANA numbers) and why each is there:
- *   flowStartMilliseconds(152), flowEndMilliseconds(153): absolute times,
- *     decoded as such by both collectors; the sysUpTime-relative elements
- *     (22, 21) would need an uptime neither pktscope nor a restart keeps.
+ *   flowStartMilliseconds(152), flowEndMilliseconds(153): absolute times
+ *     in ms, decoded as such by both collectors; the sysUpTime-relative
+ *     elements (22, 21) would only add an exporter uptime to carry along.
  *   octetDeltaCount(1), packetDeltaCount(2): 8 bytes each, so counters
  *     past 2^32 (a 4 GiB flow between two records) arrive whole; both
  *     collectors read 8-byte counters.  Delta, because ps_flow_rec counts
@@ -48,14 +48,12 @@
  * happens whatever the record lengths (53 and 77 bytes) do to alignment.
  */
 #include <errno.h>
-#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "ipfix.h"
@@ -98,9 +96,10 @@ struct field {
 	__u16 len;
 };
 
-/* The 8-byte fields first, then by size: the first record of a Set starts
- * 4-byte aligned and its wide fields stay so.  The encoder writes each
- * field from this table, so the Templates and the records cannot differ. */
+/* The encoder writes each record from these tables, so the Templates and
+ * the records cannot differ.  Wide fields first (a collector that reads in
+ * place finds them aligned in a Set's first record); the ICMP element
+ * before destinationTransportPort, see above. */
 static const struct field fields_v4[] = {
 	{ IE_START_MS, 8 },   { IE_END_MS, 8 },        { IE_OCTET_DELTA, 8 },
 	{ IE_PACKET_DELTA, 8 }, { IE_INGRESS_IF, 4 },  { IE_SRC_V4, 4 },
@@ -241,7 +240,7 @@ static void make_uniflow(struct uniflow *u, const struct ps_flow_rec *r, bool re
 	u->tcp_flags = s->tcp_flags;
 	/* A snapshot of a live flow (PS_FLOW_END_NONE) tells the collector
 	 * what an active-timeout record does: the counts so far, the flow
-	 * goes on.  0 is not a flowEndReason value (RFC 5102 5.11.3). */
+	 * goes on.  0 is not a defined flowEndReason value. */
 	u->end_reason = r->end == PS_FLOW_END_NONE ? PS_FLOW_END_ACTIVE : (__u8)r->end;
 }
 
@@ -255,9 +254,13 @@ static __u64 realtime_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 }
 
-/* RFC 7011 8.4: over UDP, Templates are resent periodically.  The Message
- * count bounds how much a collector that (re)started after us throws away
- * under load; the time bound does it when Messages are rare.  A clock that
+/* RFC 7011 8.4: over UDP, where nothing tells the exporter that a collector
+ * lost or never had the Templates (it restarted, or started after us), they
+ * are resent periodically, at a configurable interval; the RFC sets no
+ * default.  The two bounds (either one makes them due) cap what such a
+ * collector throws away: 20 Messages under load (about 500 records at 1400
+ * bytes, for 116 bytes of Templates every 20 Messages, < 0.5%), and 600 s,
+ * the interval exporters commonly use, when Messages are rare.  A clock that
  * went back counts as due. */
 static bool tmpl_due(const struct ps_ipfix *x, __u64 now_ns)
 {
@@ -279,9 +282,10 @@ static __u8 *put_data_set(__u8 *p, const struct tmpl *t, const __u8 *recs, unsig
 }
 
 /* Sends the Message being filled.  A Message that fails still moves the
- * Sequence Number on by its records, so the collector sees the gap (RFC
- * 7011 3.1 counts the Data Records sent; 10.2.2 asks that the numbers
- * reflect records lost); here they are counted in records_lost. */
+ * Sequence Number on by its records, so the collector sees the gap: RFC
+ * 7011 3.1 counts the Data Records sent, and 10.2.2 asks an exporter that
+ * discards records (there, over SCTP) to let the numbers show it.  Here
+ * they are also counted in records_lost. */
 static int send_msg(struct ps_ipfix *x, __u64 now_ns)
 {
 	unsigned int n = x->n4 + x->n6, len = msg_len(x->cur_tmpl, x->n4, x->n6);
@@ -458,7 +462,7 @@ static int open_socket(const char *hp, const char *host, const char *port)
 	gerr = getaddrinfo(host, port, &hints, &res);
 	if (gerr) {
 		if (gerr == EAI_SYSTEM)
-			err = -errno;
+			err = errno ? -errno : -EIO;
 		else if (gerr == EAI_MEMORY)
 			err = -ENOMEM;
 		else if (gerr == EAI_AGAIN)
