@@ -73,10 +73,9 @@ struct ps_ipfix {
  * "collector.example:4739"; a bare IPv6 address needs the brackets) and opens
  * a UDP socket to it.  Nothing is sent yet.  Returns 0 or -errno, every
  * error (but running out of memory) after one ps_err() line saying what is
- * wrong: -EINVAL
- * for a bad HOST:PORT, a name that does not resolve or a bad option;
- * -EAGAIN when the resolver could not answer now; the socket's -errno when
- * no address of the host can be sent to (no route).
+ * wrong: -EINVAL for a bad HOST:PORT, a name that does not resolve or a bad
+ * option; -EAGAIN when the resolver could not answer now; the socket's
+ * -errno when no address of the host can be sent to (no route).
  */
 int ps_ipfix_open(struct ps_ipfix *x, const char *hostport, const struct ps_ipfix_opts *o);
 

@@ -24,7 +24,7 @@ MKIPFIX=$BUILD_DIR/tools/mkipfix
 CMP=$IT_DIR/ipfixcmp.py
 NCONV=${IPFIX_TEST_CONVERSATIONS:-400}
 
-require_tools nfcapd nfdump nfacctd ss "$PY"
+require_tools nfcapd nfdump nfacctd ss jq "$PY"
 [ -x "$MKIPFIX" ] || bail "mkipfix is built at $MKIPFIX (run make tests)"
 
 free_udp_port() { # address: a port nothing listens on now

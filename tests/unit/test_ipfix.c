@@ -11,7 +11,6 @@
  * Needs no privilege: only loopback UDP sockets.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -594,7 +593,7 @@ static void test_empty(void **state)
 	sink_close(&s);
 }
 
-/* Uniflows in the order they were added, in family `fam`'s order. */
+/* One uniflow as it was added: its record and which direction. */
 struct uf {
 	const struct ps_flow_rec *r;
 	bool rev;
