@@ -7,6 +7,8 @@ of them.
   JSON lines for build/tools/mkipfix (DIR/records.jsonl), and the uniflow
   Data Records pktscope must turn them into (DIR/expected.json), written
   from the IPFIX definitions, not from pktscope's code;
+- 'fromflows JSONL DIR': the uniflow records `pktscope flows --json
+  --ipfix` must have sent, from its JSON records (DIR/expected.json);
 - 'nfdump EXPECTED RAW': checks `nfdump -o raw` output against them;
 - 'pmacct EXPECTED CSV': checks nfacctd's print plugin CSV against them.
 
@@ -85,6 +87,43 @@ def gen(seed, n, outdir):
     with open(os.path.join(outdir, "records.jsonl"), "w") as f:
         for r in recs:
             f.write(json.dumps(r) + "\n")
+    with open(os.path.join(outdir, "expected.json"), "w") as f:
+        json.dump(uniflows, f)
+    print(len(uniflows))
+
+
+TCP_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "U": 0x20, "E": 0x40, "W": 0x80,
+            ".": 0x10}
+END_CODE = {"idle": 1, "active": 2, "tcp_end": 3, "forced": 4}
+
+
+def fromflows(jsonl, outdir):
+    """The uniflow Data Records that `pktscope flows --json --ipfix` must
+    have sent, from its own JSON records (what it says it exported)."""
+    uniflows = []
+    for line in open(jsonl):
+        r = json.loads(line)
+        if r.get("type") != "flow":
+            continue
+        ver, proto = r["ip_version"], r["proto"]
+        for side, src, dst in (("a_to_b", "a", "b"), ("b_to_a", "b", "a")):
+            s = r[side]
+            if not s["packets"]:
+                continue
+            flags = 0
+            for c in s.get("tcp_flags", "none"):
+                flags |= TCP_BITS.get(c, 0)
+            icmp = proto == ICMP_OF[ver]
+            uniflows.append({
+                "ver": ver, "proto": proto,
+                "src": r[src]["addr"], "dst": r[dst]["addr"],
+                "sport": r[src].get("port", 0), "dport": r[dst].get("port", 0),
+                "packets": s["packets"], "bytes": s["bytes"],
+                "start_ms": s["first_ns"] // 10**6, "end_ms": s["last_ns"] // 10**6,
+                "tcp_flags": flags,
+                "icmp": (s.get("icmp_type", 0) << 8 | s.get("icmp_code", 0)) if icmp else 0,
+                "ifindex": r["ifindex"], "end": END_CODE[r["end_reason"]],
+            })
     with open(os.path.join(outdir, "expected.json"), "w") as f:
         json.dump(uniflows, f)
     print(len(uniflows))
@@ -224,6 +263,8 @@ def parse_pmacct_csv(path):
 def main(argv):
     if len(argv) == 5 and argv[1] == "gen":
         gen(int(argv[2]), int(argv[3]), argv[4])
+    elif len(argv) == 4 and argv[1] == "fromflows":
+        fromflows(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] in ("nfdump", "pmacct"):
         with open(argv[2]) as f:
             expected = json.load(f)
@@ -233,7 +274,8 @@ def main(argv):
             got = parse_pmacct_csv(argv[3])
         verdicts(expected, got, [c[0] for c in CHECKS])
     else:
-        sys.exit("usage: ipfixcmp.py gen SEED N DIR | {nfdump,pmacct} EXPECTED FILE")
+        sys.exit("usage: ipfixcmp.py gen SEED N DIR | fromflows JSONL DIR | "
+                 "{nfdump,pmacct} EXPECTED FILE")
 
 
 if __name__ == "__main__":

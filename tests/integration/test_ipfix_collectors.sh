@@ -161,3 +161,29 @@ for spec in "nfcapd 127.0.0.1" "nfcapd ::1" "nfacctd 127.0.0.1" "nfacctd ::1"; d
 	export_to "to $coll on $hp" "$hp:$port" || { bg_stop "$name" TERM; continue; }
 	check_"$coll" "$coll on $hp" "$name" "$port"
 done
+
+# ------------------------------------------- pktscope flows --ipfix, end to end
+# The flows of a capture, exported by `pktscope flows -r --ipfix` itself:
+# what each collector stores must be what pktscope's own JSON records say,
+# uniflow by uniflow.  (ICMP is left out by the expression: between two
+# hosts, its flows of several types share one collector 5-tuple.)
+require_pktscope
+MKPCAP=$BUILD_DIR/tools/mkpcap
+"$MKPCAP" --mix 2000 --seed 11 "$TMPD/mix.pcap" >/dev/null || bail "mkpcap --mix"
+for spec in "nfcapd 127.0.0.1" "nfacctd 127.0.0.1"; do
+	read -r coll addr <<<"$spec"
+	name=flows-$coll
+	if ! start_"$coll" "$name" "$addr"; then
+		nok "$coll listening on $addr (pktscope flows)"
+		continue
+	fi
+	"$PKTSCOPE" flows -r "$TMPD/mix.pcap" --json --ipfix "$addr:$port" 'tcp or udp' \
+		>"$TMPD/$name.jsonl" 2>"$TMPD/$name.stderr"
+	check_eq "pktscope flows --ipfix to $coll: exit 0" 0 $?
+	nuni=$("$PY" "$CMP" fromflows "$TMPD/$name.jsonl" "$TMPD") || bail "fromflows"
+	check_eq "pktscope flows --ipfix to $coll: every uniflow sent, none lost" "$nuni 0 0" \
+		"$(jq -r 'select(.type == "summary") | .ipfix | "\(.records) \(.records_lost) \(.send_errors)"' \
+			"$TMPD/$name.jsonl")"
+	check "pktscope flows --ipfix to $coll: more than 1000 uniflows" [ "$nuni" -gt 1000 ]
+	check_"$coll" "pktscope flows -> $coll" "$name" "$port"
+done
