@@ -408,6 +408,11 @@ int ps_datapath_flows_fd(const struct ps_datapath *dp)
 	return bpf_map__fd(dp->skel->maps.ps_flows);
 }
 
+volatile __u32 *ps_datapath_flow_epoch(struct ps_datapath *dp)
+{
+	return &dp->skel->bss->ps_flow_epoch;
+}
+
 void ps_datapath_set_clock(struct ps_datapath *dp, __u64 ns)
 {
 	dp->skel->bss->ps_user_clock_ns = ns;

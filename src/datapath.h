@@ -85,6 +85,8 @@ int ps_datapath_read_events(const struct ps_datapath *dp, struct ps_ev_counters 
 int ps_datapath_read_flows(const struct ps_datapath *dp, struct ps_flow_counters *out);
 /* The flow table's fd. */
 int ps_datapath_flows_fd(const struct ps_datapath *dp);
+/* The flow table's epoch (struct ps_flow_dir), mapped into user space. */
+volatile __u32 *ps_datapath_flow_epoch(struct ps_datapath *dp);
 /* With opts.user_clock: the flow time of the packets run from now on. */
 void ps_datapath_set_clock(struct ps_datapath *dp, __u64 ns);
 

@@ -302,9 +302,16 @@ static json_t *side_json(const struct ps_flow_rec *r, const struct ps_flow_side 
 			      (json_int_t)s->bytes);
 
 	if (r->proto == 6 && s->packets) {
-		char fl[16];
+		/* One letter per flag, in header bit order from FIN up (as
+		 * flow tools print them): "SA" is a SYN-ACK, "" none. */
+		static const char letters[] = "FSRPAUEC";
+		char fl[9];
+		int n = 0;
 
-		ps_tcp_flags_str(s->tcp_flags, fl, sizeof(fl));
+		for (int i = 0; i < 8; i++)
+			if (s->tcp_flags & (1u << i))
+				fl[n++] = letters[i];
+		fl[n] = '\0';
 		json_object_set_new(o, "tcp_flags", json_string(fl));
 	} else if ((r->proto == 1 || r->proto == 58) && s->packets) {
 		json_object_set_new(o, "icmp_type", json_integer(s->icmp_type));
@@ -352,6 +359,7 @@ json_t *ps_flow_json(const struct ps_flow_rec *r, const char *ifname, enum ps_ag
 		json_object_set_new(o, "proto", json_integer(r->proto));
 	} else {
 		json_object_set_new(o, "by", json_string(ps_agg_by_name(by)));
+		json_object_set_new(o, "protocol", json_string("any"));
 	}
 	json_object_set_new(o, "a", end_json(r, true, by == PS_BY_5TUPLE));
 	json_object_set_new(o, "b", end_json(r, false, by == PS_BY_5TUPLE));

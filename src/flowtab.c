@@ -20,6 +20,12 @@ struct ps_conv {
 	struct ps_flow_val cur;  /* the kernel's totals, summed over CPUs */
 	struct ps_flow_dir base[2]; /* the totals the last record reached */
 	__u64 rec_start;         /* flow clock: where the current record began */
+	/* The current record's own first packet and flags, per direction,
+	 * gathered from the CPUs' parts whose epoch is not older than the
+	 * last record's (export_epoch). */
+	__u64 pend_first[2];
+	__u8 pend_flags[2];
+	__u32 export_epoch;
 	/* For the view's rates. */
 	__u64 prev_packets, prev_bytes, prev_ns;
 	double bps, pps;
@@ -49,10 +55,11 @@ int ps_flowtab_init(struct ps_flowtab *t, const struct ps_flowtab_opts *o)
 	return 0;
 }
 
-int ps_flowtab_add_map(struct ps_flowtab *t, int map_fd)
+int ps_flowtab_add_map(struct ps_flowtab *t, int map_fd, volatile __u32 *epoch)
 {
 	if (t->nfds == (int)(sizeof(t->fds) / sizeof(t->fds[0])))
 		return -E2BIG;
+	t->epochs[t->nfds] = epoch;
 	t->fds[t->nfds++] = map_fd;
 	return 0;
 }
@@ -92,6 +99,26 @@ static void merge(const struct ps_flowtab *t, const void *percpu, struct ps_flow
 			o->syn_ns = min_set(o->syn_ns, s->syn_ns);
 			o->ack_ns = min_set(o->ack_ns, s->ack_ns);
 			o->tcp_flags |= s->tcp_flags;
+		}
+	}
+}
+
+/* Gathers the current record's first packet and flags: every part whose
+ * epoch is the last record's or later holds only packets after it (the
+ * epoch moves on right after the read that wrote it).  min and OR: reading
+ * the same part twice changes nothing. */
+static void gather(const struct ps_flowtab *t, const void *percpu, struct ps_conv *c)
+{
+	for (int cpu = 0; cpu < t->ncpu; cpu++) {
+		const struct ps_flow_val *v = (const void *)((const char *)percpu + cpu * t->stride);
+
+		for (int d = 0; d < 2; d++) {
+			const struct ps_flow_dir *s = &v->d[d];
+
+			if (!s->packets || s->epoch < c->export_epoch)
+				continue;
+			c->pend_first[d] = min_set(c->pend_first[d], s->rec_first_ns);
+			c->pend_flags[d] |= s->rec_flags;
 		}
 	}
 }
@@ -139,19 +166,20 @@ static void fill_side(const struct ps_flowtab *t, const struct ps_conv *c, int d
 		      const struct ps_flow_dir *base, struct ps_flow_side *s)
 {
 	const struct ps_flow_dir *cur = &c->cur.d[d];
+	bool continued = base->packets != 0;
 	__u64 first;
 
 	memset(s, 0, sizeof(*s));
 	s->packets = cur->packets - base->packets;
 	s->bytes = cur->bytes - base->bytes;
-	s->tcp_flags = cur->tcp_flags;
+	s->tcp_flags = continued ? c->pend_flags[d] : cur->tcp_flags;
 	s->icmp_type = cur->icmp_type;
 	s->icmp_code = cur->icmp_code;
 	if (!s->packets)
 		return;
-	/* A continued record's first packet came after the sweep that wrote
-	 * the previous one: that sweep's time is the earliest it can be. */
-	first = base->packets ? c->rec_start : cur->first_ns;
+	/* A continued record's first packet: the earliest the kernel saw
+	 * after the read that wrote the previous record. */
+	first = continued && c->pend_first[d] ? c->pend_first[d] : cur->first_ns;
 	if (first > cur->last_ns)
 		first = cur->last_ns;
 	s->first_ns = first + t->o.clock_to_real_ns;
@@ -204,6 +232,20 @@ static void emit(struct ps_flowtab *t, struct ps_conv *c, enum ps_flow_end end, 
 	c->base[0] = c->cur.d[0];
 	c->base[1] = c->cur.d[1];
 	c->rec_start = now;
+	memset(c->pend_first, 0, sizeof(c->pend_first));
+	memset(c->pend_flags, 0, sizeof(c->pend_flags));
+	/* Packets from now on carry the epoch this sweep moves to. */
+	c->export_epoch = t->gen;
+}
+
+/* The current record's first packet: the active timeout runs from it. */
+static __u64 record_start(const struct ps_conv *c)
+{
+	__u64 first = min_set(c->pend_first[0], c->pend_first[1]);
+
+	if (!c->seq || !first)
+		return c->rec_start;
+	return first;
 }
 
 static void forget(struct ps_flowtab *t, struct ps_conv *c)
@@ -217,8 +259,10 @@ static void forget(struct ps_flowtab *t, struct ps_conv *c)
  * arrived between the read and the removal is in them, not lost. */
 static void evict(struct ps_flowtab *t, struct ps_conv *c)
 {
-	if (!bpf_map_lookup_and_delete_elem(t->fds[c->map], &c->key, t->one))
+	if (!bpf_map_lookup_and_delete_elem(t->fds[c->map], &c->key, t->one)) {
 		merge(t, t->one, &c->cur);
+		gather(t, t->one, c);
+	}
 	t->evicted++;
 }
 
@@ -278,11 +322,14 @@ static int read_map(struct ps_flowtab *t, int map)
 			struct ps_flow_val m;
 			struct ps_conv *c;
 
-			merge(t, (char *)t->vals + (size_t)i * t->ncpu * t->stride, &m);
+			const void *percpu = (char *)t->vals + (size_t)i * t->ncpu * t->stride;
+
+			merge(t, percpu, &m);
 			c = find_or_add(t, k, map, &m);
 			if (!c)
 				return -ENOMEM;
 			c->cur = m;
+			gather(t, percpu, c);
 			c->gen = t->gen;
 		}
 		if (err) /* ENOENT: that was the last bucket */
@@ -307,6 +354,11 @@ int ps_flowtab_sweep(struct ps_flowtab *t, __u64 now, bool flush, ps_flow_rec_fn
 			return err;
 		}
 	}
+	/* Right after the read: what the kernel adds from now on is told
+	 * apart from what this sweep saw. */
+	for (int i = 0; i < t->nfds; i++)
+		if (t->epochs[i])
+			*t->epochs[i] = (__u32)t->gen;
 	HASH_ITER(hh, t->convs, c, tmp) {
 		__u64 last = last_seen(&c->cur);
 
@@ -327,7 +379,7 @@ int ps_flowtab_sweep(struct ps_flowtab *t, __u64 now, bool flush, ps_flow_rec_fn
 			evict(t, c);
 			emit(t, c, PS_FLOW_END_IDLE, now, fn, ctx);
 			forget(t, c);
-		} else if (t->o.active_ns && now >= c->rec_start + t->o.active_ns) {
+		} else if (t->o.active_ns && now >= record_start(c) + t->o.active_ns) {
 			emit(t, c, PS_FLOW_END_ACTIVE, now, fn, ctx);
 			c->rec_start = now;
 		}

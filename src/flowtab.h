@@ -32,6 +32,7 @@ struct ps_conv;
 struct ps_flowtab {
 	struct ps_flowtab_opts o;
 	int fds[16];
+	volatile __u32 *epochs[16]; /* each map's ps_flow_epoch */
 	int nfds;
 	int ncpu;
 	size_t stride;        /* bytes of one CPU's value in a lookup */
@@ -62,8 +63,9 @@ struct ps_flow_snap {
 typedef void (*ps_flow_snap_fn)(void *ctx, const struct ps_flow_snap *s);
 
 int ps_flowtab_init(struct ps_flowtab *t, const struct ps_flowtab_opts *o);
-/* Adds one kernel flow map (one per interface). */
-int ps_flowtab_add_map(struct ps_flowtab *t, int map_fd);
+/* Adds one kernel flow map (one per interface) and its epoch
+ * (ps_datapath_flow_epoch()). */
+int ps_flowtab_add_map(struct ps_flowtab *t, int map_fd, volatile __u32 *epoch);
 
 /* Reads every map; writes a record through 'fn' for each flow that is due
  * at 'now' (flow clock) and removes ended flows from the kernel.  With

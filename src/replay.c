@@ -8,7 +8,7 @@
 #include "testrun.h"
 
 int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_stats *st,
-		   ps_replay_fn after, void *ctx)
+		   ps_replay_fn before, ps_replay_fn after, void *ctx)
 {
 	enum ps_slot slots[PS_SLOT_MAX];
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -48,6 +48,8 @@ int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_st
 		st->packets_read++;
 		if (h->caplen < h->len)
 			st->snaplen_cut++;
+		if (before && before(ctx, ts_ns))
+			break;
 		/* Flows are timed by the file, not by when the test runs. */
 		ps_datapath_set_clock(dp, ts_ns);
 		err = ps_run(prog_fd, data, h->caplen, NULL, 0, 1, &res);

@@ -23,9 +23,10 @@ struct ps_replay_stats {
  */
 typedef int (*ps_replay_fn)(void *ctx, __u64 ts_ns);
 
-/* 'after' (may be NULL) runs after each record with its capture time; a
- * non-zero return ends the replay early (without error). */
+/* 'before' and 'after' (either may be NULL) run before and after each
+ * record with its capture time; a non-zero return ends the replay early
+ * (without error; from 'before', that record is not run). */
 int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_stats *st,
-		   ps_replay_fn after, void *ctx);
+		   ps_replay_fn before, ps_replay_fn after, void *ctx);
 
 #endif

@@ -37,6 +37,10 @@ struct {
  * that costs no system call). */
 volatile __u64 ps_user_clock_ns;
 
+/* Moved on by user space after each read of the table (struct
+ * ps_flow_dir's rec_* fields). */
+volatile __u32 ps_flow_epoch;
+
 #define PS_ICMP_ECHOREPLY 0
 #define PS_ICMP_ECHO 8
 #define PS_ICMP_TIMESTAMPREPLY 14
@@ -61,6 +65,13 @@ static __always_inline __u8 ps_icmp_key_type(__u8 ip_ver, __u8 type)
 
 static __always_inline void ps_flow_add(struct ps_flow_dir *d, const struct ps_pkt *p, __u64 now)
 {
+	__u32 epoch = ps_flow_epoch;
+
+	if (!d->packets || d->epoch != epoch) {
+		d->epoch = epoch;
+		d->rec_first_ns = now;
+		d->rec_flags = 0;
+	}
 	if (!d->packets) {
 		d->first_ns = now;
 		if (p->l4_ctr == PS_CTR_L4_ICMP || p->l4_ctr == PS_CTR_L4_ICMPV6) {
@@ -75,6 +86,7 @@ static __always_inline void ps_flow_add(struct ps_flow_dir *d, const struct ps_p
 		__u8 f = p->tcp_flags;
 
 		d->tcp_flags |= f;
+		d->rec_flags |= f;
 		if ((f & PS_TCP_SYN) && !d->syn_ns)
 			d->syn_ns = now;
 		if ((f & (PS_TCP_SYN | PS_TCP_ACK)) == PS_TCP_ACK && !d->ack_ns)

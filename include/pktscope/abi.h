@@ -219,10 +219,15 @@ struct ps_flow_dir {
 	__u64 last_ns;
 	__u64 syn_ns;    /* first packet with SYN: the handshake RTT */
 	__u64 ack_ns;    /* first packet with ACK and without SYN */
+	/* Since ps_flow_epoch last changed (user space moves it on after
+	 * each read of the table): so a record that continues a flow knows
+	 * its own first packet and flags, while counts stay cumulative. */
+	__u64 rec_first_ns;
 	__u8 tcp_flags;  /* PS_TCP_* OR-ed */
 	__u8 icmp_type;  /* of this direction's first packet */
 	__u8 icmp_code;
-	__u8 pad[5];
+	__u8 rec_flags;  /* PS_TCP_* OR-ed since the epoch */
+	__u32 epoch;     /* ps_flow_epoch when rec_* restarted */
 };
 
 /* dir 0: from endpoint 0 to endpoint 1 */

@@ -387,7 +387,7 @@ static int run_file(struct ev_session *s,
 	/* The test run's packets arrive on lo: the file stands for it. */
 	if (declare)
 		declare(s->sink_ctx, 1, s->a->file);
-	err = ps_replay_file(&dp, s->a->file, &rs, after_record, &fr);
+	err = ps_replay_file(&dp, s->a->file, &rs, NULL, after_record, &fr);
 	s->not_run = rs.not_run;
 	sum_kernel(s, &dp, 1);
 	ps_events_close(&s->ev);

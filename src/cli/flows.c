@@ -343,7 +343,9 @@ static __u64 clock_ns(clockid_t clk)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int after_record(void *ctx, __u64 ts_ns)
+/* Timeouts run on the file's clock, at the interval they would live: the
+ * sweep a live run would have made before this packet arrived. */
+static int before_record(void *ctx, __u64 ts_ns)
 {
 	struct flows_run *r = ctx;
 
@@ -351,12 +353,22 @@ static int after_record(void *ctx, __u64 ts_ns)
 		r->first_ts = ts_ns;
 		r->next_sweep = ts_ns + ns(r->a->interval);
 	}
-	/* Timeouts run on the file's clock, at the interval they would live. */
-	if (ts_ns >= r->next_sweep) {
-		if (sweep(r, ts_ns, false))
+	while (ts_ns >= r->next_sweep) {
+		if (sweep(r, r->next_sweep, false))
 			return 1;
-		r->next_sweep = ts_ns + ns(r->a->interval);
+		r->next_sweep += ns(r->a->interval);
+		/* A long quiet stretch: one sweep at its end does what the
+		 * skipped ones would have. */
+		if (ts_ns >= r->next_sweep + ns(r->a->interval))
+			r->next_sweep = ts_ns - (ts_ns - r->next_sweep) % ns(r->a->interval);
 	}
+	return 0;
+}
+
+static int after_record(void *ctx, __u64 ts_ns)
+{
+	struct flows_run *r = ctx;
+
 	if (r->a->ev.duration && (ts_ns - r->first_ts) / 1e9 >= r->a->ev.duration)
 		return 1;
 	return count_reached(r) || cli_stop;
@@ -505,10 +517,10 @@ static int run_file(struct flows_run *r)
 	r->file_label = a->ev.file;
 	/* The table (or --by's groups) is printed at the end. */
 	r->table = !a->ev.json || a->by_set;
-	err = ps_flowtab_add_map(&r->t, ps_datapath_flows_fd(&dp));
+	err = ps_flowtab_add_map(&r->t, ps_datapath_flows_fd(&dp), ps_datapath_flow_epoch(&dp));
 	if (err)
 		goto out;
-	err = ps_replay_file(&dp, a->ev.file, &rs, after_record, r);
+	err = ps_replay_file(&dp, a->ev.file, &rs, before_record, after_record, r);
 	r->not_run = rs.not_run;
 	if (!err)
 		err = sweep(r, (__u64)(rs.last_ts * 1e9), true);
@@ -590,7 +602,8 @@ static int run_live(struct flows_run *r)
 	r->dps = dps;
 	r->ndps = n;
 	for (i = 0; !err && i < n; i++)
-		err = ps_flowtab_add_map(&r->t, ps_datapath_flows_fd(&dps[i]));
+		err = ps_flowtab_add_map(&r->t, ps_datapath_flows_fd(&dps[i]),
+					 ps_datapath_flow_epoch(&dps[i]));
 	if (err)
 		goto out;
 	cli_announce(dps, n);

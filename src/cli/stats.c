@@ -232,7 +232,7 @@ static int run_file(const struct stats_args *a)
 	if (err)
 		return err;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = ps_replay_file(&dp, a->file, &st, NULL, NULL);
+	err = ps_replay_file(&dp, a->file, &st, NULL, NULL, NULL);
 	if (err)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -92,8 +92,8 @@ def gen(seed, n, outdir):
     print(len(uniflows))
 
 
-TCP_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "U": 0x20, "E": 0x40, "W": 0x80,
-            ".": 0x10}
+TCP_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10, "U": 0x20, "E": 0x40,
+            "C": 0x80}
 END_CODE = {"idle": 1, "active": 2, "tcp_end": 3, "forced": 4}
 
 
@@ -111,7 +111,7 @@ def fromflows(jsonl, outdir):
             if not s["packets"]:
                 continue
             flags = 0
-            for c in s.get("tcp_flags", "none"):
+            for c in s.get("tcp_flags", ""):
                 flags |= TCP_BITS.get(c, 0)
             icmp = proto == ICMP_OF[ver]
             uniflows.append({

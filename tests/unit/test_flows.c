@@ -128,7 +128,7 @@ static void handshake(void **state, int ver, enum ps_hook hook)
 	assert_int_equal(counters(&f).c[PS_FL_CREATED], 1);
 	assert_int_equal(counters(&f).c[PS_FL_PACKETS], 6);
 	assert_int_equal(ps_flowtab_init(&t, &to), 0);
-	assert_int_equal(ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp)), 0);
+	assert_int_equal(ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp), ps_datapath_flow_epoch(&f.dp)), 0);
 	/* FIN both ways, but within the linger: not yet. */
 	assert_int_equal(ps_flowtab_sweep(&t, 5000 + 500000000ULL, false, take, &rs), 0);
 	assert_int_equal(rs.n, 0);
@@ -195,7 +195,7 @@ static void t_icmp_echo(void **state)
 	run_at(&f, &p, 200);
 	assert_int_equal(counters(&f).c[PS_FL_CREATED], 1);
 	assert_int_equal(ps_flowtab_init(&t, &to), 0);
-	ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp));
+	ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp), ps_datapath_flow_epoch(&f.dp));
 	assert_int_equal(ps_flowtab_sweep(&t, 1000, false, take, &rs), 0);
 	assert_int_equal(rs.n, 1);
 	assert_int_equal(rs.r[0].end, PS_FLOW_END_IDLE);
@@ -220,9 +220,11 @@ static void t_active_timeout(void **state)
 
 	assert_int_equal(load(&f, PS_HOOK_XDP, 64), 0);
 	assert_int_equal(ps_flowtab_init(&t, &to), 0);
-	ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp));
+	ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp), ps_datapath_flow_epoch(&f.dp));
+	tcp_seg(&p, 4, false, PS_TCP_ACK | PS_TCP_PSH, 10);
+	run_at(&f, &p, 10);
 	tcp_seg(&p, 4, false, PS_TCP_ACK, 10);
-	for (int i = 0; i < 10; i++)
+	for (int i = 1; i < 10; i++)
 		run_at(&f, &p, 10 + i);   /* 10 packets at 10..19 */
 	assert_int_equal(ps_flowtab_sweep(&t, 50, false, take, &rs), 0);
 	assert_int_equal(rs.n, 0);
@@ -230,15 +232,23 @@ static void t_active_timeout(void **state)
 	assert_int_equal(rs.n, 1);
 	assert_int_equal(rs.r[0].end, PS_FLOW_END_ACTIVE);
 	assert_int_equal(rs.r[0].ab.packets, 10);
+	assert_int_equal(rs.r[0].ab.tcp_flags, PS_TCP_ACK | PS_TCP_PSH);
 	for (int i = 0; i < 3; i++)
 		run_at(&f, &p, 80 + i);
+	/* A sweep in between that writes nothing must not move the record's
+	 * start. */
+	assert_int_equal(ps_flowtab_sweep(&t, 85, false, take, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	run_at(&f, &p, 86);
 	assert_int_equal(ps_flowtab_sweep(&t, 90, true, take, &rs), 0);
 	assert_int_equal(rs.n, 2);
 	assert_int_equal(rs.r[1].end, PS_FLOW_END_FORCED);
 	assert_int_equal(rs.r[1].seq, 2);
-	assert_int_equal(rs.r[1].ab.packets, 3);
-	assert_int_equal(rs.r[1].ab.bytes, 3ULL * p.len);
-	assert_int_equal(rs.r[1].ab.last_ns, 82);
+	assert_int_equal(rs.r[1].ab.packets, 4);
+	assert_int_equal(rs.r[1].ab.bytes, 4ULL * p.len);
+	assert_int_equal(rs.r[1].ab.first_ns, 80); /* its own first packet */
+	assert_int_equal(rs.r[1].ab.last_ns, 86);
+	assert_int_equal(rs.r[1].ab.tcp_flags, PS_TCP_ACK); /* its own flags: no PSH */
 	ps_flowtab_free(&t);
 	ps_datapath_close(&f.dp);
 }
