@@ -33,6 +33,7 @@
 #include "pktscope/abi.h"
 #include "datapath.skel.h"
 #include "baseline.skel.h"
+#include "flowmix.skel.h"
 #include "datapath.h"
 #include "filter.h"
 #include "testrun.h"
@@ -118,7 +119,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: bench [-m MODE] [-n REPEAT] [-r ROUNDS] [-c OBJECT]\n"
 		   "  -m MODE    datapath (against the yardsticks), filter (pcap-filter\n"
-		   "             expressions with events on) or all (default)\n"
+		   "             expressions with events on), flows (flow tracking against\n"
+		   "             stats only, 1 to 100,000 flows) or all (default)\n"
 		   "  -n REPEAT  test runs per measurement (default 1000000)\n"
 		   "  -r ROUNDS  measurements per program and packet; the median is kept (default 7)\n"
 		   "  -c OBJECT  also time ps_xdp of another datapath.bpf.o (say, an older build),\n"
@@ -480,6 +482,137 @@ out:
 	return err;
 }
 
+/*
+ * -m flows: what flow tracking adds per packet.  bench/flowmix.bpf.c
+ * rewrites each run's source port so one frame becomes 'nflows' flows, then
+ * tail-calls the datapath: stats-only, or with flows on and a table of
+ * FLOW_TABLE entries (the mix has 4 packet types, so N flows per type are
+ * 4N in the table).  Both pay the rewrite and the tail call; the ratio is
+ * flows / stats over the same packets.  One flow is the best case (every
+ * packet finds its entry hot in cache); 50,000 per type (200,000 in the
+ * table) make most lookups
+ * miss the caches, as a busy host would.
+ */
+#define FLOW_TABLE 524288
+
+static const char *const flow_mix[] = { "ipv4_tcp_data", "ipv4_udp", "ipv6_tcp_syn",
+					"vlan_q_ipv4_udp" };
+#define NFMIX (sizeof(flow_mix) / sizeof(flow_mix[0]))
+
+/* Where the L4 source port is: Ethernet, VLAN tags, IPv4 (IHL) or IPv6. */
+static int sport_offset(const struct pkt_case *c)
+{
+	const __u8 *d = c->data;
+	unsigned int off = 12, et;
+
+	for (;;) {
+		et = d[off] << 8 | d[off + 1];
+		if (et != 0x8100 && et != 0x88a8)
+			break;
+		off += 4;
+	}
+	off += 2;
+	if (et == 0x0800)
+		return off + (d[off] & 0xf) * 4;
+	if (et == 0x86dd)
+		return off + 40;
+	return -1;
+}
+
+static int bench_flows(__u32 repeat, int rounds, int cpu)
+{
+	static const __u32 nflows[] = { 1, 1000, 50000 }; /* ports: at most 64,512 */
+	enum { NF = sizeof(nflows) / sizeof(nflows[0]) };
+	static double samples[NF][2][NFMIX][64];
+	struct ps_datapath dps[2];
+	struct flowmix_bpf *fm[2] = {};
+	bool loaded[2] = {};
+	double med[NF][2];
+	int err = 0;
+
+	for (int f = 0; f < 2; f++) {
+		struct ps_datapath_opts o = { .hook = PS_HOOK_XDP, .ttl_threshold = 2 };
+		__u32 zero = 0;
+		int fd;
+
+		if (f) {
+			o.flows = true;
+			o.max_flows = FLOW_TABLE;
+		}
+		err = ps_datapath_load(&dps[f], &o, true);
+		if (err) {
+			fprintf(stderr, "bench: loading the datapath failed: %s\n", strerror(-err));
+			goto out;
+		}
+		loaded[f] = true;
+		fm[f] = flowmix_bpf__open_and_load();
+		if (!fm[f]) {
+			err = -errno;
+			fprintf(stderr, "bench: loading flowmix failed: %s\n", strerror(-err));
+			goto out;
+		}
+		fd = ps_datapath_prog_fd(&dps[f], PS_SLOT_XDP_INGRESS);
+		if (bpf_map_update_elem(bpf_map__fd(fm[f]->maps.fm_next), &zero, &fd, BPF_ANY)) {
+			err = -errno;
+			fprintf(stderr, "bench: cannot chain flowmix to the datapath: %s\n",
+				strerror(-err));
+			goto out;
+		}
+	}
+	for (int n = 0; n < NF; n++) {
+		for (int f = 0; f < 2; f++)
+			fm[f]->bss->fm_nflows = nflows[n];
+		for (int r = 0; r < rounds; r++)
+			for (size_t i = 0; i < NFMIX; i++) {
+				const struct pkt_case *c = pkt_case_by_name(flow_mix[i]);
+
+				for (int f = 0; f < 2; f++) {
+					fm[f]->bss->fm_port_off = sport_offset(c);
+					err = time_run(bpf_program__fd(fm[f]->progs.fm_xdp), c, repeat,
+						       &samples[n][f][i][r]);
+					if (err) {
+						fprintf(stderr, "bench: test run failed: %s\n",
+							strerror(-err));
+						goto out;
+					}
+				}
+			}
+		for (int f = 0; f < 2; f++) {
+			med[n][f] = 0;
+			for (size_t i = 0; i < NFMIX; i++)
+				med[n][f] += median(samples[n][f][i], rounds) / NFMIX;
+		}
+	}
+	printf("\npktscope flow tracking cost: BPF_PROG_TEST_RUN, repeat %u, median of %d rounds, "
+	       "CPU %d\n  mix: ", repeat, rounds, cpu);
+	for (size_t i = 0; i < NFMIX; i++)
+		printf("%s%s", i ? ", " : "", flow_mix[i]);
+	printf("; flow table %u entries; each run's source port rewritten\n\n", FLOW_TABLE);
+	printf("%-10s %12s %12s %10s %10s\n", "flows/type", "stats-only", "flows on", "ratio",
+	       "added");
+	for (int n = 0; n < NF; n++)
+		printf("%-10u %10.2fns %10.2fns %9.2fx %8.2fns\n", nflows[n], med[n][0], med[n][1],
+		       med[n][1] / med[n][0], med[n][1] - med[n][0]);
+	{
+		struct ps_flow_counters fc;
+
+		if (!ps_datapath_read_flows(&dps[1], &fc))
+			printf("\nflow stage counters: %llu packets in flows, %llu entries created, "
+			       "%llu overflow, %llu not IP\n",
+			       (unsigned long long)fc.c[PS_FL_PACKETS],
+			       (unsigned long long)fc.c[PS_FL_CREATED],
+			       (unsigned long long)fc.c[PS_FL_OVERFLOW_PACKETS],
+			       (unsigned long long)fc.c[PS_FL_NOT_IP_PACKETS]);
+	}
+out:
+	for (int f = 0; f < 2; f++) {
+		flowmix_bpf__destroy(fm[f]);
+		if (loaded[f])
+			ps_datapath_close(&dps[f]);
+	}
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	const char *other_path = NULL, *mode = "all";
@@ -502,8 +635,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: REPEAT must be > 0 and ROUNDS 1..64\n");
 		return 2;
 	}
-	if (strcmp(mode, "all") && strcmp(mode, "datapath") && strcmp(mode, "filter")) {
-		fprintf(stderr, "bench: -m takes datapath, filter or all, not '%s'\n", mode);
+	if (strcmp(mode, "all") && strcmp(mode, "datapath") && strcmp(mode, "filter") &&
+	    strcmp(mode, "flows")) {
+		fprintf(stderr, "bench: -m takes datapath, filter, flows or all, not '%s'\n", mode);
 		return 2;
 	}
 	for (size_t i = 0; i < NMIX; i++) {
@@ -521,9 +655,11 @@ int main(int argc, char **argv)
 	CPU_SET(cpu < 0 ? 0 : cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
 
-	if (strcmp(mode, "filter"))
+	if (!strcmp(mode, "all") || !strcmp(mode, "datapath"))
 		err = bench_datapath(pk, repeat, rounds, other_path, cpu);
-	if (!err && strcmp(mode, "datapath"))
+	if (!err && (!strcmp(mode, "all") || !strcmp(mode, "filter")))
 		err = bench_filter(pk, repeat, rounds, cpu);
+	if (!err && (!strcmp(mode, "all") || !strcmp(mode, "flows")))
+		err = bench_flows(repeat, rounds, cpu);
 	return err ? 1 : 0;
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * pktscope's datapath: the entry points of every hook.  Each one adapts its
- * context and runs the same pipeline (parse, count, then filter and emit
- * when events are on); nothing here depends on the hook but the slot its
- * counters go to and the verdict that lets the packet go on.
+ * context and runs the same pipeline: parse, count, then, when flows or
+ * events are on, the filter verdict, the flow update and the event.
+ * Nothing here depends on the hook but the slot its counters go to and the
+ * verdict that lets the packet go on.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -12,8 +13,24 @@
 #include "lib/parse.bpf.h"
 #include "lib/count.bpf.h"
 #include "lib/event.bpf.h"
+#include "lib/flow.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* A packet the expression kept (every packet without one). */
+static __always_inline void ps_keep(void *ctx, bool is_xdp, const struct ps_ctx *c,
+				    const struct ps_pkt *p, __u32 slot)
+{
+	struct ps_ev_counters *evc = ps_evc();
+
+	if (!evc)
+		return;
+	evc->c[PS_EV_MATCHED]++;
+	if (ps_cfg.flows)
+		ps_flow(ctx, is_xdp, c, p);
+	if (ps_cfg.events)
+		ps_emit(ctx, is_xdp, c, p, slot, evc);
+}
 
 static __always_inline void ps_pipeline(void *ctx, bool is_xdp, const struct ps_ctx *c,
 					__u32 slot)
@@ -22,12 +39,12 @@ static __always_inline void ps_pipeline(void *ctx, bool is_xdp, const struct ps_
 
 	ps_parse(c, &p);
 	ps_count(slot, &p);
-	if (!ps_cfg.events)
+	if (!ps_cfg.events && !ps_cfg.flows)
 		return;
 	if (ps_cfg.filter)
 		ps_to_filter(ctx, is_xdp, &p, slot);
 	else
-		ps_emit(ctx, is_xdp, c, &p, slot);
+		ps_keep(ctx, is_xdp, c, &p, slot);
 }
 
 SEC("xdp.frags")
@@ -92,7 +109,7 @@ static __always_inline void ps_emit_stashed(void *ctx, bool is_xdp, const struct
 
 	st = bpf_map_lookup_elem(&ps_stash, &zero);
 	if (st)
-		ps_emit(ctx, is_xdp, c, &st->p, st->slot);
+		ps_keep(ctx, is_xdp, c, &st->p, st->slot);
 }
 
 SEC("xdp.frags")

@@ -100,8 +100,6 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
 	if (ncpu < 0)
 		return ncpu;
 	cfg->events = 1;
-	/* At a socket the filter runs on the socket, before user space. */
-	cfg->filter = o->filter != NULL && o->hook != PS_HOOK_SOCKET;
 	cfg->sample = o->sample;
 	cfg->snaplen = o->snaplen;
 	ring = round_pow2(o->ring_bytes ? o->ring_bytes : 8u << 20);
@@ -114,6 +112,23 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
 		err = bpf_map__set_max_entries(dp->skel->maps.ps_scratch, ncpu);
 	if (err)
 		ps_err("cannot size the event maps: %s", strerror(-err));
+	return err;
+}
+
+/* Sizes the flow table; a run without flows keeps it at one entry (the map
+ * is preallocated: its size is what it costs, used or not). */
+static int setup_flows(struct ps_datapath *dp, const struct ps_datapath_opts *o)
+{
+	struct ps_config *cfg = &dp->skel->rodata->ps_cfg;
+	int err;
+
+	cfg->user_clock = o->user_clock;
+	if (!o->flows)
+		return 0;
+	cfg->flows = 1;
+	err = bpf_map__set_max_entries(dp->skel->maps.ps_flows, o->max_flows ? o->max_flows : 1);
+	if (err)
+		ps_err("cannot size the flow table: %s", strerror(-err));
 	return err;
 }
 
@@ -229,7 +244,12 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		return err;
 	}
 	dp->skel->rodata->ps_cfg.ttl_threshold = opts->ttl_threshold;
+	/* At a socket the filter runs on the socket, before user space. */
+	dp->skel->rodata->ps_cfg.filter = (opts->events || opts->flows) && opts->filter &&
+					  opts->hook != PS_HOOK_SOCKET;
 	err = setup_events(dp, opts);
+	if (!err)
+		err = setup_flows(dp, opts);
 	if (err)
 		goto err_destroy;
 
@@ -344,28 +364,53 @@ int ps_datapath_read(const struct ps_datapath *dp, enum ps_slot slot, struct ps_
 	return ps_counters_read(bpf_map__fd(dp->skel->maps.ps_counters), slot, out);
 }
 
-int ps_datapath_read_events(const struct ps_datapath *dp, struct ps_ev_counters *out)
+/* Sums the first 'n' __u64s of a one-entry per-CPU array over the CPUs. */
+static int read_percpu_sum(int map_fd, size_t value_size, size_t n, __u64 *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
-	struct ps_ev_counters *percpu;
+	__u64 *percpu;
+	size_t words = (value_size + 7) / 8;
 	__u32 zero = 0;
 
 	if (ncpu <= 0)
 		return ncpu < 0 ? ncpu : -EINVAL;
-	percpu = calloc(ncpu, sizeof(*percpu));
+	percpu = calloc(ncpu, words * 8);
 	if (!percpu)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ps_ev_counters), &zero, percpu)) {
+	if (bpf_map_lookup_elem(map_fd, &zero, percpu)) {
 		err = -errno;
 		goto out;
 	}
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, n * sizeof(*out));
 	for (int cpu = 0; cpu < ncpu; cpu++)
-		for (int i = 0; i < PS_EV_MAX; i++)
-			out->c[i] += percpu[cpu].c[i];
+		for (size_t i = 0; i < n; i++)
+			out[i] += percpu[cpu * words + i];
 out:
 	free(percpu);
 	return err;
+}
+
+int ps_datapath_read_events(const struct ps_datapath *dp, struct ps_ev_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	return read_percpu_sum(bpf_map__fd(dp->skel->maps.ps_ev_counters), sizeof(*out),
+			       PS_EV_MAX, out->c);
+}
+
+int ps_datapath_read_flows(const struct ps_datapath *dp, struct ps_flow_counters *out)
+{
+	return read_percpu_sum(bpf_map__fd(dp->skel->maps.ps_flow_counters), sizeof(*out),
+			       PS_FL_MAX, out->c);
+}
+
+int ps_datapath_flows_fd(const struct ps_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.ps_flows);
+}
+
+void ps_datapath_set_clock(struct ps_datapath *dp, __u64 ns)
+{
+	dp->skel->bss->ps_user_clock_ns = ns;
 }
 
 int ps_datapath_ring_fd(const struct ps_datapath *dp)

@@ -39,6 +39,12 @@ struct ps_datapath_opts {
 	__u32 sample;       /* keep 1 event in N */
 	__u32 snaplen;      /* frame bytes per event, 0 for none */
 	__u32 ring_bytes;   /* ring buffer size; rounded up to a power of 2 */
+	/* The flow stage (flows): the table's size in conversations. */
+	bool flows;
+	__u32 max_flows;
+	/* Flow times come from ps_datapath_set_clock() (-r, --hook socket),
+	 * not from the kernel's clock when the program runs. */
+	bool user_clock;
 };
 
 struct datapath_bpf;
@@ -75,6 +81,13 @@ void ps_datapath_close(struct ps_datapath *dp);
 int ps_datapath_read(const struct ps_datapath *dp, enum ps_slot slot, struct ps_counters *out);
 /* Sums the event-stage counters over all CPUs. */
 int ps_datapath_read_events(const struct ps_datapath *dp, struct ps_ev_counters *out);
+/* Sums the flow stage's counters over all CPUs. */
+int ps_datapath_read_flows(const struct ps_datapath *dp, struct ps_flow_counters *out);
+/* The flow table's fd. */
+int ps_datapath_flows_fd(const struct ps_datapath *dp);
+/* With opts.user_clock: the flow time of the packets run from now on. */
+void ps_datapath_set_clock(struct ps_datapath *dp, __u64 ns);
+
 /* The ring buffer's fd, and the program array tail calls of 'slot' use. */
 int ps_datapath_ring_fd(const struct ps_datapath *dp);
 int ps_datapath_progs_fd(const struct ps_datapath *dp, enum ps_slot slot);

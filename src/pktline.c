@@ -222,18 +222,24 @@ void ps_line_text(FILE *f, const struct ps_event *e, __u64 ts_ns, const char *if
 	fputc('\n', f);
 }
 
-json_t *ps_line_json(const struct ps_event *e, __u64 ts_ns, const char *ifname)
+void ps_iso_time(__u64 ts_ns, char *buf, size_t len)
 {
-	char when[48], base[32], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], fl[16];
 	time_t sec = ts_ns / 1000000000ULL;
-	const char *bad = malformed_name(e);
+	char base[32];
 	struct tm tm;
-	json_t *o;
 
 	gmtime_r(&sec, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when, sizeof(when), "%s.%09lluZ", base,
-		 (unsigned long long)(ts_ns % 1000000000ULL));
+	snprintf(buf, len, "%s.%09lluZ", base, (unsigned long long)(ts_ns % 1000000000ULL));
+}
+
+json_t *ps_line_json(const struct ps_event *e, __u64 ts_ns, const char *ifname)
+{
+	char when[48], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], fl[16];
+	const char *bad = malformed_name(e);
+	json_t *o;
+
+	ps_iso_time(ts_ns, when, sizeof(when));
 	o = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:i}", "time", when, "ifname", ifname, "ifindex",
 		      (int)e->ifindex, "hook", hook_name(e->slot), "direction",
 		      egress(e->slot) ? "egress" : "ingress", "length",

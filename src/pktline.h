@@ -18,6 +18,8 @@ void ps_line_text(FILE *f, const struct ps_event *e, __u64 ts_ns, const char *if
 		  const struct ps_line_opts *o);
 /* The same as one JSON object (field names are stable: README lists them). */
 json_t *ps_line_json(const struct ps_event *e, __u64 ts_ns, const char *ifname);
+/* "2026-11-21T10:00:00.123456789Z" (UTC) from CLOCK_REALTIME ns. */
+void ps_iso_time(__u64 ts_ns, char *buf, size_t len);
 /* tcpdump's flag letters: "S", "S.", "F.", "R", "P." ... "none" for 0. */
 void ps_tcp_flags_str(__u8 flags, char *buf, size_t len);
 

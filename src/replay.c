@@ -38,7 +38,8 @@ int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_st
 	prog_fd = ps_datapath_prog_fd(dp, slots[0]);
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		struct ps_run_result res;
-
+		__u64 ts_ns = (__u64)h->ts.tv_sec * 1000000000ULL +
+			      (__u64)h->ts.tv_usec * (tsprec_nano ? 1 : 1000);
 		double ts = h->ts.tv_sec + h->ts.tv_usec / (tsprec_nano ? 1e9 : 1e6);
 
 		if (!st->packets_read)
@@ -47,6 +48,8 @@ int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_st
 		st->packets_read++;
 		if (h->caplen < h->len)
 			st->snaplen_cut++;
+		/* Flows are timed by the file, not by when the test runs. */
+		ps_datapath_set_clock(dp, ts_ns);
 		err = ps_run(prog_fd, data, h->caplen, NULL, 0, 1, &res);
 		if (err) {
 			ps_dbg("record %llu (%u bytes) not run: %s",
@@ -54,8 +57,7 @@ int ps_replay_file(struct ps_datapath *dp, const char *path, struct ps_replay_st
 			st->not_run++;
 			err = 0;
 		}
-		if (after && after(ctx, (__u64)h->ts.tv_sec * 1000000000ULL +
-				       (__u64)h->ts.tv_usec * (tsprec_nano ? 1 : 1000)))
+		if (after && after(ctx, ts_ns))
 			break;
 	}
 	if (rc == PCAP_ERROR) {

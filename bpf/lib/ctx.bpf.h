@@ -7,6 +7,7 @@
 #ifndef PS_CTX_BPF_H
 #define PS_CTX_BPF_H
 
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -64,5 +65,28 @@ static __always_inline void ps_ctx_from_skb(struct ps_ctx *c, struct __sk_buff *
 		c->wire_len += PS_VLAN_HLEN;
 	}
 }
+
+/* Makes 'x' opaque to clang: it can no longer substitute an equal value
+ * held in another register, so the register the verifier saw checked is the
+ * one that reaches the helper. */
+#define ps_barrier_var(x) asm volatile("" : "+r"(x))
+
+/* Reads bytes of the frame whatever the hook; 'is_xdp' is a constant at
+ * every call site, so only the right helper is ever emitted.  A variable
+ * 'len' must be in [1, room at dst] for the verifier: checked here, on the
+ * register passed on (64-bit: a u32 would be checked in a zero-extended
+ * copy). */
+static __always_inline long ps_load_max(void *ctx, bool is_xdp, __u32 off, void *dst,
+				       __u64 len, __u64 max)
+{
+	ps_barrier_var(len);
+	if (len < 1 || len > max)
+		return -1;
+	if (is_xdp)
+		return bpf_xdp_load_bytes(ctx, off, dst, len);
+	return bpf_skb_load_bytes(ctx, off, dst, len);
+}
+
+#define ps_load(ctx, is_xdp, off, dst, len) ps_load_max(ctx, is_xdp, off, dst, len, len)
 
 #endif /* PS_CTX_BPF_H */

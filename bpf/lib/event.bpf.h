@@ -81,29 +81,6 @@ static __always_inline struct ps_ev_counters *ps_evc(void)
 	return bpf_map_lookup_elem(&ps_ev_counters, &zero);
 }
 
-/* Makes 'x' opaque to clang: it can no longer substitute an equal value
- * held in another register, so the register the verifier saw checked is the
- * one that reaches the helper. */
-#define ps_barrier_var(x) asm volatile("" : "+r"(x))
-
-/* Reads bytes of the frame whatever the hook; 'is_xdp' is a constant at
- * every call site, so only the right helper is ever emitted.  A variable
- * 'len' must be in [1, room at dst] for the verifier: checked here, on the
- * register passed on (64-bit: a u32 would be checked in a zero-extended
- * copy). */
-static __always_inline long ps_load_max(void *ctx, bool is_xdp, __u32 off, void *dst,
-				       __u64 len, __u64 max)
-{
-	ps_barrier_var(len);
-	if (len < 1 || len > max)
-		return -1;
-	if (is_xdp)
-		return bpf_xdp_load_bytes(ctx, off, dst, len);
-	return bpf_skb_load_bytes(ctx, off, dst, len);
-}
-
-#define ps_load(ctx, is_xdp, off, dst, len) ps_load_max(ctx, is_xdp, off, dst, len, len)
-
 static __always_inline void ps_event_addrs(void *ctx, bool is_xdp, const struct ps_pkt *p,
 					   struct ps_event *e)
 {
@@ -148,18 +125,16 @@ static __always_inline int ps_event_copy(void *ctx, bool is_xdp, const struct ps
 	return ps_load_max(ctx, is_xdp, 12, dst + 16, cap - 16, PS_SNAPLEN_MAX - 16);
 }
 
+/* Sends the event of a packet the filter kept ('evc': this CPU's event
+ * counters, MATCHED already counted). */
 static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx *c,
-				    const struct ps_pkt *p, __u32 slot)
+				    const struct ps_pkt *p, __u32 slot, struct ps_ev_counters *evc)
 {
-	struct ps_ev_counters *evc = ps_evc();
 	struct ps_scratch *s;
 	struct ps_event *e;
 	__u32 key = bpf_get_smp_processor_id(), cap = 0, size;
 	__u64 flags = 0;
 
-	if (!evc)
-		return;
-	evc->c[PS_EV_MATCHED]++;
 	if (ps_cfg.sample > 1 && evc->sample_seq++ % ps_cfg.sample) {
 		evc->c[PS_EV_SAMPLED_OUT]++;
 		return;

@@ -117,11 +117,15 @@ struct ps_config {
 	__u8 ttl_threshold; /* TTL/hop limit below this counts as TTL_LOW */
 	__u8 events;        /* emit events (watch, capture) */
 	__u8 filter;        /* run the filter program before emitting */
-	__u8 pad;
+	__u8 flows;         /* account kept packets in the flow table */
 	__u32 sample;       /* keep 1 event in 'sample'; 0 or 1 keep all */
 	__u32 snaplen;      /* frame bytes per event; 0: none (watch) */
 	__u32 wake_bytes;   /* wake the reader once this much waits in the
 			     * ring; 0: whenever it had caught up */
+	__u8 user_clock;    /* flow times from ps_user_clock_ns (user space
+			     * sets it per packet: -r's file time, a packet
+			     * socket's timestamp), not bpf_ktime_get_ns() */
+	__u8 pad[3];
 };
 
 /* Largest snap length: the per-CPU scratch buffer an event is built in. */
@@ -183,6 +187,64 @@ struct ps_event {
 	__u8 saddr[16];  /* IPv4 in the first 4 bytes; ARP: sender IPv4, then
 			  * sender MAC in bytes 4-9 */
 	__u8 daddr[16];  /* ARP target address */
+};
+
+/*
+ * The flow stage: a per-CPU hash map of conversations.  Both directions of a
+ * conversation share one entry: the key holds its two endpoints in a fixed
+ * order (the lower address first, ports breaking a tie), and the value one
+ * part per direction.  User space sums the per-CPU parts, and reads and
+ * evicts in batches (src/flowtab.c).
+ */
+struct ps_flow_key {
+	__u32 ifindex;
+	__u8 ip_ver;     /* 4 or 6 */
+	__u8 proto;      /* IP protocol (next header after IPv6 extensions) */
+	__u8 pad[2];
+	__u8 addr[2][16]; /* IPv4 in the first 4 bytes, the rest zero */
+	/* Endpoint 0 and 1, network order.  TCP/UDP: the ports, 0 when the
+	 * packet has none (a non-first fragment, a cut-short L4 header).
+	 * ICMP/ICMPv6: port[0] the request's type (an echo reply is keyed as
+	 * its request, so both are one conversation), port[1] the code; the
+	 * endpoints are then ordered by address alone. */
+	__be16 port[2];
+	__u8 pad2[4];
+} __attribute__((aligned(8))); /* the addresses are compared as __u64s */
+
+/* What one direction of a conversation adds up to, on one CPU. */
+struct ps_flow_dir {
+	__u64 packets;
+	__u64 bytes;     /* wire length, as the counters */
+	__u64 first_ns;  /* flow clock (bpf_ktime_get_ns() or user clock) */
+	__u64 last_ns;
+	__u64 syn_ns;    /* first packet with SYN: the handshake RTT */
+	__u64 ack_ns;    /* first packet with ACK and without SYN */
+	__u8 tcp_flags;  /* PS_TCP_* OR-ed */
+	__u8 icmp_type;  /* of this direction's first packet */
+	__u8 icmp_code;
+	__u8 pad[5];
+};
+
+/* dir 0: from endpoint 0 to endpoint 1 */
+struct ps_flow_val {
+	struct ps_flow_dir d[2];
+};
+
+/* Every packet the flow stage sees (the expression kept it) ends in exactly
+ * one of: a flow entry, the overflow (the table was full), or not_ip. */
+enum ps_flow_counter {
+	PS_FL_PACKETS,          /* accounted in a flow entry */
+	PS_FL_BYTES,
+	PS_FL_CREATED,          /* flow entries created */
+	PS_FL_OVERFLOW_PACKETS, /* no entry could be created: table full */
+	PS_FL_OVERFLOW_BYTES,
+	PS_FL_NOT_IP_PACKETS,   /* no valid IP header: not part of a flow */
+	PS_FL_NOT_IP_BYTES,
+	PS_FL_MAX,
+};
+
+struct ps_flow_counters {
+	__u64 c[PS_FL_MAX];
 };
 
 /* Tail-call slots of the datapath's program arrays (one array per program

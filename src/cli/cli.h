@@ -11,6 +11,7 @@
 int cmd_stats(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
 
 /* Maps a -errno from the library to an exit code: errors the user causes and
  * can fix (bad input, no privilege, a busy or unsupported hook) are 2. */

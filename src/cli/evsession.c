@@ -22,7 +22,7 @@ static const char *cmd_name(enum ev_cmd cmd)
 }
 
 /* Joins the words after the options, as tcpdump takes its expression. */
-static char *join_words(int argc, char **argv)
+char *ev_join_words(int argc, char **argv)
 {
 	size_t len = 1;
 	char *s;
@@ -38,6 +38,27 @@ static char *join_words(int argc, char **argv)
 		strcat(s, argv[i]);
 	}
 	return s;
+}
+
+/* Over a file, the expression is compiled as `tcpdump -r` compiles it,
+ * before anything is loaded: a bad expression is a usage error, in
+ * libpcap's own words, as tcpdump gives it.  Live, tcpdump compiles it for
+ * the interface it opened (ev_prepare()). */
+int ev_compile_file(struct ev_args *a)
+{
+	char err[PCAP_ERRBUF_SIZE];
+
+	a->cbpf = calloc(1, sizeof(struct bpf_program));
+	if (!a->cbpf)
+		return -ENOMEM;
+	if (ps_filter_compile_file(a->file, a->expr, 0, a->cbpf, err, sizeof(err))) {
+		ps_err("bad filter expression '%s': %s", a->expr, err);
+		free(a->cbpf);
+		a->cbpf = NULL;
+		return -EINVAL;
+	}
+	a->dp.filter = a->cbpf;
+	return 0;
 }
 
 int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
@@ -186,28 +207,12 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		}
 	}
 	if (optind < argc) {
-		a->expr = join_words(argc - optind, argv + optind);
+		a->expr = ev_join_words(argc - optind, argv + optind);
 		if (!a->expr)
 			return -ENOMEM;
 	}
-	/* Over a file, the expression is compiled as `tcpdump -r` compiles
-	 * it, now, before anything is loaded: a bad expression is a usage
-	 * error, in libpcap's own words, as tcpdump gives it.  Live, tcpdump
-	 * compiles it for the interface it opened (ev_prepare()). */
-	if (a->expr && a->file) {
-		char err[PCAP_ERRBUF_SIZE];
-
-		a->cbpf = calloc(1, sizeof(struct bpf_program));
-		if (!a->cbpf)
-			return -ENOMEM;
-		if (ps_filter_compile_file(a->file, a->expr, 0, a->cbpf, err, sizeof(err))) {
-			ps_err("bad filter expression '%s': %s", a->expr, err);
-			free(a->cbpf);
-			a->cbpf = NULL;
-			return -EINVAL;
-		}
-		a->dp.filter = a->cbpf;
-	}
+	if (a->expr && a->file && ev_compile_file(a))
+		return -EINVAL;
 	if (a->file && a->dp.hook == PS_HOOK_SOCKET) {
 		ps_err("--hook socket reads an interface; -r FILE runs at xdp or tc");
 		return -EINVAL;

@@ -82,6 +82,12 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
  * after one line. */
 int ev_prepare(struct ev_args *a);
 
+/* Compiles a->expr for a->file (-r) into a->cbpf and a->dp.filter.
+ * Returns 0 or -errno after one line (libpcap's message). */
+int ev_compile_file(struct ev_args *a);
+/* The words after the options as one expression, as tcpdump takes it. */
+char *ev_join_words(int argc, char **argv);
+
 /* Frees what ev_parse_args() and ev_prepare() allocated. */
 void ev_args_free(struct ev_args *a);
 

@@ -18,6 +18,7 @@ static const struct {
 	{ "stats", cmd_stats, "count what crosses interfaces: protocols, flags, anomalies, rates" },
 	{ "watch", cmd_watch, "one line per packet, as tcpdump prints them, from the kernel" },
 	{ "capture", cmd_capture, "write packets to pcap or pcapng files, with rotation" },
+	{ "flows", cmd_flows, "conversations from the kernel's flow table: live view, JSON records" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pktscope flows: the conversations crossing interfaces (or recorded in a
+ * file), tracked in the kernel's flow table, as a live view, as JSON flow
+ * records, or as a table of a file's conversations.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include "cli.h"
+#include "evsession.h"
+#include "flowagg.h"
+#include "flowtab.h"
+#include "flowview.h"
+#include "log.h"
+#include "replay.h"
+
+struct flows_args {
+	struct ev_args ev;   /* -i, -r, --hook, the expression, -c, --duration */
+	double idle, active, linger, interval;
+	long max_flows;
+	enum ps_agg_by by;
+	bool by_set;
+	enum ps_agg_sort sort;
+	long top;
+};
+
+/* Everything a run updates. */
+struct flows_run {
+	const struct flows_args *a;
+	struct ps_flowtab t;
+	struct ps_agg agg;   /* -r's table */
+	bool table;          /* -r without --json: print the table at the end */
+	bool view;           /* live on a terminal without --json */
+	const char *file_label;
+	struct ps_datapath *dps;
+	int ndps;
+	__u64 written;       /* records written */
+	__u64 write_errors;  /* records that could not be written */
+	__u64 not_run;
+	__u64 next_sweep;    /* flow clock */
+	__u64 first_ts;      /* -r: the file's first time */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: pktscope flows [-i IFACE]... [OPTIONS] [EXPRESSION]\n"
+"       pktscope flows -r FILE [OPTIONS] [EXPRESSION]\n"
+"\n"
+"Shows the conversations crossing the interfaces: one row per flow with both\n"
+"directions merged (protocol, endpoints, packets and bytes each way, rate,\n"
+"age, TCP state, handshake RTT).  The flow table lives in the kernel; only\n"
+"packets the expression keeps are counted.  On a terminal it is a live view\n"
+"(keys: b p r a sort, g grouping, q quit).  Without a terminal, or with\n"
+"--json, it writes one JSON record each time a flow ends (idle timeout, TCP\n"
+"FIN both ways or RST) or reaches the active timeout, and at exit.  With -r\n"
+"it runs the kernel programs over the file, in the file's time, and prints\n"
+"the file's conversations.\n"
+"\n"
+"Options:\n"
+"  -i, --interface IFACE  interface to watch; repeat for several (default:\n"
+"                         the interface of the default route)\n"
+"  -r, --read FILE        read packets from a pcap/pcapng file instead\n"
+"      --hook HOOK        xdp (default: XDP in, TC out) or tc (TC both ways)\n"
+"      --xdp-mode MODE    auto (default), native or generic\n"
+"      --json             JSON flow records, one per line, and a summary\n"
+"      --idle-timeout S   a flow without packets for S seconds ends (default 15)\n"
+"      --active-timeout S a longer flow is exported every S seconds (default 60;\n"
+"                         0: only when it ends)\n"
+"      --fin-timeout S    a TCP flow ended by FIN both ways or RST is exported\n"
+"                         once quiet for S seconds (default 1, for the last ACK)\n"
+"      --max-flows N      size of the kernel flow table (default 65536); packets\n"
+"                         of new flows when it is full are counted as overflow\n"
+"      --interval S       how often the table is read and the view redrawn\n"
+"                         (default 1)\n"
+"      --sort KEY         bytes (default), packets, rate or age\n"
+"      --top N            show the first N rows only\n"
+"      --by KEY           5tuple (default), hostpair, src or dst: one row per\n"
+"                         conversation, per host pair, or per host that\n"
+"                         started / was sent the conversations\n"
+"  -c, --count N          stop after N flow records\n"
+"      --duration SEC     stop after SEC seconds (of the file's time with -r)\n"
+"  -h, --help             this help\n"
+"\n"
+"Memory: the kernel table is preallocated, %zu bytes per entry and CPU plus\n"
+"the hash's own (the summary reports the kernel's figure); user space holds\n"
+"%zu bytes per live flow.\n"
+"\n"
+"Examples:\n"
+"  pktscope flows -i eth0\n"
+"  pktscope flows -i eth0 --json --idle-timeout 5 tcp | jq -c '{a, b, a_to_b}'\n"
+"  pktscope flows -r trace.pcap --by hostpair --top 10\n",
+		sizeof(struct ps_flow_val), ps_flowtab_conv_bytes());
+}
+
+static int parse_secs(const char *opt, const char *arg, bool zero_ok, double *out)
+{
+	if (zero_ok && !strcmp(arg, "0")) {
+		*out = 0;
+		return 0;
+	}
+	if (ps_parse_double(arg, 1e7, out)) {
+		ps_err("%s takes a number of seconds%s, not '%s'", opt,
+		       zero_ok ? " (0: none)" : " above 0", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct flows_args *fa)
+{
+	enum { OPT_HOOK = 256, OPT_XDP_MODE, OPT_JSON, OPT_IDLE, OPT_ACTIVE, OPT_FIN,
+	       OPT_MAX, OPT_INTERVAL, OPT_SORT, OPT_TOP, OPT_BY, OPT_DURATION };
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "hook", required_argument, NULL, OPT_HOOK },
+		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+		{ "active-timeout", required_argument, NULL, OPT_ACTIVE },
+		{ "fin-timeout", required_argument, NULL, OPT_FIN },
+		{ "max-flows", required_argument, NULL, OPT_MAX },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "by", required_argument, NULL, OPT_BY },
+		{ "count", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct ev_args *a = &fa->ev;
+	int opt;
+
+	memset(fa, 0, sizeof(*fa));
+	a->dp.hook = PS_HOOK_XDP;
+	a->dp.xdp_mode = PS_XDP_AUTO;
+	a->dp.ttl_threshold = 2;
+	a->dp.flows = true;
+	fa->idle = 15;
+	fa->active = 60;
+	fa->linger = 1;
+	fa->interval = 1;
+	fa->max_flows = 65536;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":i:r:c:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			if (cli_opt_iface(optarg, a->ifaces, &a->nifaces))
+				return -EINVAL;
+			break;
+		case 'r':
+			a->file = optarg;
+			break;
+		case OPT_HOOK:
+			if (ps_hook_parse(optarg, &a->dp.hook) || a->dp.hook == PS_HOOK_SOCKET) {
+				ps_err("--hook takes xdp or tc for flows, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_XDP_MODE:
+			if (cli_opt_xdp_mode(optarg, &a->dp, &a->xdp_mode_set))
+				return -EINVAL;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_IDLE:
+			if (parse_secs("--idle-timeout", optarg, false, &fa->idle))
+				return -EINVAL;
+			break;
+		case OPT_ACTIVE:
+			if (parse_secs("--active-timeout", optarg, true, &fa->active))
+				return -EINVAL;
+			break;
+		case OPT_FIN:
+			if (parse_secs("--fin-timeout", optarg, true, &fa->linger))
+				return -EINVAL;
+			break;
+		case OPT_INTERVAL:
+			if (parse_secs("--interval", optarg, false, &fa->interval))
+				return -EINVAL;
+			break;
+		case OPT_MAX:
+			if (ps_parse_long(optarg, 1, 1L << 24, &fa->max_flows)) {
+				ps_err("--max-flows takes a table size from 1 to 16777216, not '%s'",
+				       optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_SORT:
+			if (ps_agg_sort_parse(optarg, &fa->sort)) {
+				ps_err("--sort takes bytes, packets, rate or age, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_TOP:
+			if (ps_parse_long(optarg, 1, 1L << 30, &fa->top)) {
+				ps_err("--top takes a number of rows, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_BY:
+			if (ps_agg_by_parse(optarg, &fa->by)) {
+				ps_err("--by takes 5tuple, hostpair, src or dst, not '%s'", optarg);
+				return -EINVAL;
+			}
+			fa->by_set = true;
+			break;
+		case 'c':
+			if (cli_opt_count(optarg, &a->count, "flow records"))
+				return -EINVAL;
+			break;
+		case OPT_DURATION:
+			if (parse_secs("--duration", optarg, false, &a->duration))
+				return -EINVAL;
+			break;
+		case 'v':
+			ps_verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(PS_EXIT_OK);
+		case ':':
+			ps_err("%s needs a value: see `pktscope flows --help`", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			ps_err("unknown option '%s': see `pktscope flows --help`", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		a->expr = ev_join_words(argc - optind, argv + optind);
+		if (!a->expr)
+			return -ENOMEM;
+	}
+	if (a->file && a->nifaces) {
+		ps_err("-r reads a file and -i watches an interface: give one of them");
+		return -EINVAL;
+	}
+	if (a->xdp_mode_set && a->dp.hook != PS_HOOK_XDP) {
+		ps_err("--xdp-mode applies to --hook xdp only");
+		return -EINVAL;
+	}
+	if (a->expr && a->file && ev_compile_file(a))
+		return -EINVAL;
+	a->dp.max_flows = fa->max_flows;
+	a->dp.user_clock = a->file != NULL;
+	return 0;
+}
+
+static const char *ifname_of(struct flows_run *r, __u32 ifindex)
+{
+	if (r->file_label)
+		return r->file_label;
+	for (int i = 0; i < r->ndps; i++)
+		if ((__u32)r->dps[i].ifindex == ifindex)
+			return r->dps[i].ifname;
+	return "";
+}
+
+static bool count_reached(const struct flows_run *r)
+{
+	return r->a->ev.count && r->written >= (__u64)r->a->ev.count;
+}
+
+static void on_record(void *ctx, const struct ps_flow_rec *rec)
+{
+	struct flows_run *r = ctx;
+	json_t *o;
+
+	if (count_reached(r))
+		return;
+	if (r->table) {
+		if (ps_agg_add(&r->agg, rec, 0, 0))
+			r->write_errors++;
+		else
+			r->written++;
+		return;
+	}
+	if (r->view) {
+		r->written++;
+		return;
+	}
+	o = ps_flow_json(rec, ifname_of(r, rec->ifindex), PS_BY_5TUPLE, 0);
+	if (!o || json_dumpf(o, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF) {
+		clearerr(stdout);
+		r->write_errors++;
+	} else {
+		r->written++;
+	}
+	json_decref(o);
+}
+
+static int sweep(struct flows_run *r, __u64 now, bool flush)
+{
+	int err = ps_flowtab_sweep(&r->t, now, flush, on_record, r);
+
+	if (err)
+		ps_err("reading the flow table failed: %s", strerror(-err));
+	if (!r->table && !r->view)
+		fflush(stdout);
+	return err;
+}
+
+static __u64 ns(double secs)
+{
+	return (__u64)(secs * 1e9);
+}
+
+static __u64 clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int after_record(void *ctx, __u64 ts_ns)
+{
+	struct flows_run *r = ctx;
+
+	if (!r->first_ts) {
+		r->first_ts = ts_ns;
+		r->next_sweep = ts_ns + ns(r->a->interval);
+	}
+	/* Timeouts run on the file's clock, at the interval they would live. */
+	if (ts_ns >= r->next_sweep) {
+		if (sweep(r, ts_ns, false))
+			return 1;
+		r->next_sweep = ts_ns + ns(r->a->interval);
+	}
+	if (r->a->ev.duration && (ts_ns - r->first_ts) / 1e9 >= r->a->ev.duration)
+		return 1;
+	return count_reached(r) || cli_stop;
+}
+
+/* The counts every exit reports, and the memory the table holds. */
+struct flows_totals {
+	struct ps_ev_counters ev;
+	struct ps_flow_counters fl;
+	__u64 kernel_bytes;
+};
+
+static void sum_totals(struct flows_run *r, struct flows_totals *tot)
+{
+	memset(tot, 0, sizeof(*tot));
+	for (int i = 0; i < r->ndps; i++) {
+		struct ps_ev_counters ev;
+		struct ps_flow_counters fl;
+
+		if (!ps_datapath_read_events(&r->dps[i], &ev))
+			for (int k = 0; k < PS_EV_MAX; k++)
+				tot->ev.c[k] += ev.c[k];
+		if (!ps_datapath_read_flows(&r->dps[i], &fl))
+			for (int k = 0; k < PS_FL_MAX; k++)
+				tot->fl.c[k] += fl.c[k];
+		tot->kernel_bytes += ps_map_kernel_bytes(ps_datapath_flows_fd(&r->dps[i]));
+	}
+}
+
+static void report(struct flows_run *r, const struct flows_totals *tot)
+{
+	const __u64 *f = tot->fl.c;
+
+	if (r->a->ev.json) {
+		json_t *o = json_pack(
+			"{s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
+			"s:{s:I,s:I,s:I,s:I}}",
+			"type", "summary", "written", (json_int_t)r->written, "write_errors",
+			(json_int_t)r->write_errors, "flows", "records", (json_int_t)r->t.records,
+			"open", (json_int_t)r->t.nconvs, "evicted", (json_int_t)r->t.evicted,
+			"read_errors", (json_int_t)r->t.read_errors, "kernel", "matched",
+			(json_int_t)tot->ev.c[PS_EV_MATCHED], "filter_missing",
+			(json_int_t)tot->ev.c[PS_EV_FILTER_MISSING], "flow_packets",
+			(json_int_t)f[PS_FL_PACKETS], "flow_bytes", (json_int_t)f[PS_FL_BYTES],
+			"created", (json_int_t)f[PS_FL_CREATED], "overflow_packets",
+			(json_int_t)f[PS_FL_OVERFLOW_PACKETS], "overflow_bytes",
+			(json_int_t)f[PS_FL_OVERFLOW_BYTES], "not_flow_packets",
+			(json_int_t)f[PS_FL_NOT_IP_PACKETS], "not_flow_bytes",
+			(json_int_t)f[PS_FL_NOT_IP_BYTES], "memory", "max_flows",
+			(json_int_t)r->a->max_flows, "kernel_bytes", (json_int_t)tot->kernel_bytes,
+			"user_bytes", (json_int_t)ps_flowtab_user_bytes(&r->t),
+			"user_bytes_per_flow", (json_int_t)ps_flowtab_conv_bytes());
+
+		if (r->a->ev.file)
+			json_object_set_new(o, "not_run", json_integer(r->not_run));
+		json_dumpf(o, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		fflush(stdout);
+		json_decref(o);
+		return;
+	}
+	fflush(stdout);
+	fprintf(stderr, "%llu flow records written (%llu conversations evicted from the kernel "
+		"table)\n", (unsigned long long)r->written, (unsigned long long)r->t.evicted);
+	fprintf(stderr, "%llu packets matched: %llu in flows, %llu without an IP header (not a "
+		"flow), %llu not in a flow because the table was full (raise --max-flows)\n",
+		(unsigned long long)tot->ev.c[PS_EV_MATCHED], (unsigned long long)f[PS_FL_PACKETS],
+		(unsigned long long)f[PS_FL_NOT_IP_PACKETS],
+		(unsigned long long)f[PS_FL_OVERFLOW_PACKETS]);
+	if (r->not_run)
+		fprintf(stderr, "%llu packets of %s not run: the kernel's test run refused them "
+			"(frames under 14 bytes; at --hook tc also over a page or shorter than "
+			"their IP header)\n", (unsigned long long)r->not_run, r->a->ev.file);
+	if (r->write_errors || tot->ev.c[PS_EV_FILTER_MISSING] || r->t.read_errors)
+		fprintf(stderr, "%llu records not written (output errors), %llu packets without "
+			"a filter program, %llu failed reads of the table\n",
+			(unsigned long long)r->write_errors,
+			(unsigned long long)tot->ev.c[PS_EV_FILTER_MISSING],
+			(unsigned long long)r->t.read_errors);
+}
+
+static void print_table(struct flows_run *r)
+{
+	struct ps_agg_row *rows;
+	char line[512];
+	int n;
+
+	n = ps_agg_rows(&r->agg, r->a->sort, &rows);
+	if (n < 0)
+		return;
+	ps_flow_table_header(line, sizeof(line), r->a->by);
+	printf("%s\n", line);
+	for (int i = 0; i < n && (!r->a->top || i < r->a->top); i++) {
+		ps_flow_table_row(line, sizeof(line), &rows[i], r->a->by, false, 0);
+		printf("%s\n", line);
+	}
+	free(rows);
+}
+
+/* -r --json --by KEY: the file's groups, one object each. */
+static void print_groups_json(struct flows_run *r)
+{
+	struct ps_agg_row *rows;
+	int n;
+
+	n = ps_agg_rows(&r->agg, r->a->sort, &rows);
+	if (n < 0)
+		return;
+	for (int i = 0; i < n && (!r->a->top || i < r->a->top); i++) {
+		json_t *o = ps_flow_json(&rows[i].r, r->file_label, r->a->by, rows[i].records);
+
+		json_dumpf(o, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(o);
+	}
+	free(rows);
+}
+
+static int run_file(struct flows_run *r)
+{
+	const struct flows_args *a = r->a;
+	struct ps_replay_stats rs = {};
+	struct flows_totals tot;
+	struct ps_datapath dp;
+	int err;
+
+	err = ps_datapath_load(&dp, &a->ev.dp, true);
+	if (err)
+		return err;
+	r->dps = &dp;
+	r->ndps = 1;
+	r->file_label = a->ev.file;
+	/* The table (or --by's groups) is printed at the end. */
+	r->table = !a->ev.json || a->by_set;
+	err = ps_flowtab_add_map(&r->t, ps_datapath_flows_fd(&dp));
+	if (err)
+		goto out;
+	err = ps_replay_file(&dp, a->ev.file, &rs, after_record, r);
+	r->not_run = rs.not_run;
+	if (!err)
+		err = sweep(r, (__u64)(rs.last_ts * 1e9), true);
+	sum_totals(r, &tot);
+	if (err)
+		goto out;
+	if (r->table && !a->ev.json)
+		print_table(r);
+	else if (r->table)
+		print_groups_json(r);
+	report(r, &tot);
+out:
+	ps_datapath_close(&dp);
+	return err;
+}
+
+static void snap_to_agg(void *ctx, const struct ps_flow_snap *s)
+{
+	ps_agg_add(ctx, &s->total, s->bps, s->pps);
+}
+
+static void draw(struct flows_run *r, struct flowview *v, const struct flows_totals *tot)
+{
+	struct ps_agg agg;
+	struct ps_agg_row *rows;
+	char title[256], status[256];
+	int n, len = 0;
+
+	ps_agg_init(&agg, v->by);
+	ps_flowtab_foreach(&r->t, snap_to_agg, &agg);
+	n = ps_agg_rows(&agg, v->sort, &rows);
+	len += snprintf(title + len, sizeof(title) - len, "pktscope flows:");
+	for (int i = 0; i < r->ndps && len < (int)sizeof(title); i++)
+		len += snprintf(title + len, sizeof(title) - len, " %s", r->dps[i].ifname);
+	if (r->a->ev.expr && len < (int)sizeof(title))
+		snprintf(title + len, sizeof(title) - len, " '%s'", r->a->ev.expr);
+	snprintf(status, sizeof(status),
+		 "%llu flows (table %ld), %llu packets in flows, %llu overflow (table full), "
+		 "%llu not IP, %llu records",
+		 (unsigned long long)r->t.nconvs, r->a->max_flows,
+		 (unsigned long long)tot->fl.c[PS_FL_PACKETS],
+		 (unsigned long long)tot->fl.c[PS_FL_OVERFLOW_PACKETS],
+		 (unsigned long long)tot->fl.c[PS_FL_NOT_IP_PACKETS],
+		 (unsigned long long)r->t.records);
+	if (n >= 0) {
+		flowview_draw(v, title, status, rows, n, clock_ns(CLOCK_REALTIME));
+		free(rows);
+	}
+	ps_agg_clear(&agg);
+}
+
+static int run_live(struct flows_run *r)
+{
+	struct flows_args *fa = (struct flows_args *)r->a;
+	struct ev_args *a = &fa->ev;
+	struct ps_datapath_opts each[CLI_MAX_IFACES];
+	struct ps_datapath dps[CLI_MAX_IFACES];
+	struct flowview v = { .sort = fa->sort, .by = fa->by, .top = fa->top };
+	struct flows_totals tot;
+	__u64 t0, now;
+	int n, err, i;
+
+	err = ev_prepare(a);
+	if (err)
+		return err;
+	n = a->nifaces;
+	for (i = 0; i < n; i++) {
+		each[i] = a->dp;
+		if (!a->expr)
+			continue;
+		each[i].filter = a->cbpf_if[i];
+		each[i].filter_live = true;
+		each[i].dev_addr_set = a->dev_addr_set[i];
+		memcpy(each[i].dev_addr, a->dev_addr[i], sizeof(each[i].dev_addr));
+	}
+	err = cli_attach_each(dps, a->ifaces, n, each);
+	if (err)
+		return err;
+	r->dps = dps;
+	r->ndps = n;
+	for (i = 0; !err && i < n; i++)
+		err = ps_flowtab_add_map(&r->t, ps_datapath_flows_fd(&dps[i]));
+	if (err)
+		goto out;
+	cli_announce(dps, n);
+	r->view = !a->json && isatty(STDOUT_FILENO);
+	if (r->view && flowview_open(&v)) {
+		ps_err("cannot open the terminal view: use --json");
+		err = -ENOTTY;
+		goto out;
+	}
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	r->next_sweep = t0 + ns(fa->interval);
+	while (!cli_stop && !count_reached(r)) {
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (now < r->next_sweep) {
+			int ms = (r->next_sweep - now) / 1000000 + 1;
+
+			if (r->view) {
+				enum flowview_action act = flowview_key(&v, ms);
+
+				if (act == FV_QUIT)
+					break;
+				if (act == FV_CHANGED) {
+					sum_totals(r, &tot);
+					draw(r, &v, &tot);
+				}
+			} else {
+				usleep(ms * 1000);
+			}
+			continue;
+		}
+		err = sweep(r, now, false);
+		if (err)
+			break;
+		r->next_sweep = now + ns(fa->interval);
+		if (r->view) {
+			sum_totals(r, &tot);
+			draw(r, &v, &tot);
+		}
+		if (a->duration && (now - t0) / 1e9 >= a->duration)
+			break;
+	}
+	flowview_close(&v);
+	/* Whatever is still in the table leaves as records (forced end). */
+	if (!err) {
+		r->view = false;
+		if (!a->json)
+			r->table = false;
+		err = sweep(r, clock_ns(CLOCK_MONOTONIC), true);
+	}
+	sum_totals(r, &tot);
+	report(r, &tot);
+out:
+	flowview_close(&v);
+	cli_close_all(dps, n);
+	return err;
+}
+
+int cmd_flows(int argc, char **argv)
+{
+	struct flows_args fa;
+	struct flows_run r = { .a = &fa };
+	struct ps_flowtab_opts to;
+	int err;
+
+	err = parse_args(argc, argv, &fa);
+	if (!err)
+		err = cli_need_privs("flows");
+	if (!err)
+		err = ev_prepare(&fa.ev);
+	if (err)
+		goto out;
+	to = (struct ps_flowtab_opts){
+		.idle_ns = ns(fa.idle),
+		.active_ns = ns(fa.active),
+		.linger_ns = ns(fa.linger < fa.idle ? fa.linger : fa.idle),
+		/* Live, the kernel's clock is CLOCK_MONOTONIC; over a file the
+		 * flow clock is the file's own time. */
+		.clock_to_real_ns = fa.ev.file ? 0 :
+				    (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)),
+	};
+	err = ps_flowtab_init(&r.t, &to);
+	if (err) {
+		ps_err("cannot set up the flow table: %s", strerror(-err));
+		goto out;
+	}
+	ps_agg_init(&r.agg, fa.by);
+	cli_signals();
+	err = fa.ev.file ? run_file(&r) : run_live(&r);
+	ps_agg_clear(&r.agg);
+	ps_flowtab_free(&r.t);
+out:
+	ev_args_free(&fa.ev);
+	return ps_exit_code(err);
+}

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <uthash.h>
+#include "pktscope/abi.h"
+#include "flowagg.h"
+#include "pktline.h"
+
+/* A group's key: the endpoints in a fixed order (x the lower), so the two
+ * directions, and conversations started from either end, meet. */
+struct agg_key {
+	__u32 ifindex;
+	__u8 ip_ver;
+	__u8 proto;
+	__u16 pad;
+	__u8 x[16];
+	__u8 y[16];
+	__u16 xport;
+	__u16 yport;
+};
+
+struct ps_agg_grp {
+	struct agg_key k;
+	struct ps_flow_side xy, yx;
+	__u64 earliest;    /* the earliest record's first packet */
+	bool x_started;    /* and its 'a' was x */
+	__u64 rtt_ns;
+	__u32 records, convs;
+	double bps, pps;
+	enum ps_flow_end end;
+	UT_hash_handle hh;
+};
+
+static const char *const by_names[] = { "5tuple", "hostpair", "src", "dst" };
+static const char *const sort_names[] = { "bytes", "packets", "rate", "age" };
+
+int ps_agg_by_parse(const char *s, enum ps_agg_by *by)
+{
+	for (size_t i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++)
+		if (!strcmp(s, by_names[i])) {
+			*by = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int ps_agg_sort_parse(const char *s, enum ps_agg_sort *sort)
+{
+	for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++)
+		if (!strcmp(s, sort_names[i])) {
+			*sort = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *ps_agg_by_name(enum ps_agg_by by)
+{
+	return by_names[by];
+}
+
+const char *ps_agg_sort_name(enum ps_agg_sort sort)
+{
+	return sort_names[sort];
+}
+
+void ps_agg_init(struct ps_agg *g, enum ps_agg_by by)
+{
+	memset(g, 0, sizeof(*g));
+	g->by = by;
+}
+
+static void side_add(struct ps_flow_side *s, const struct ps_flow_side *r)
+{
+	if (!r->packets)
+		return;
+	if (!s->packets || r->first_ns < s->first_ns) {
+		s->first_ns = r->first_ns;
+		s->icmp_type = r->icmp_type;
+		s->icmp_code = r->icmp_code;
+	}
+	if (r->last_ns > s->last_ns)
+		s->last_ns = r->last_ns;
+	s->packets += r->packets;
+	s->bytes += r->bytes;
+	s->tcp_flags |= r->tcp_flags;
+}
+
+static __u64 rec_first(const struct ps_flow_rec *r)
+{
+	if (!r->ab.packets)
+		return r->ba.first_ns;
+	if (!r->ba.packets)
+		return r->ab.first_ns;
+	return r->ab.first_ns < r->ba.first_ns ? r->ab.first_ns : r->ba.first_ns;
+}
+
+int ps_agg_add(struct ps_agg *g, const struct ps_flow_rec *r, double bps, double pps)
+{
+	struct agg_key k = { .ifindex = r->ifindex, .ip_ver = r->ip_ver };
+	const struct ps_flow_side *from_a = &r->ab, *from_b = &r->ba;
+	struct ps_agg_grp *e;
+	bool a_is_x = true;
+	__u64 first = rec_first(r);
+
+	switch (g->by) {
+	case PS_BY_5TUPLE:
+		k.proto = r->proto;
+		/* fallthrough */
+	case PS_BY_HOSTPAIR: {
+		int c = memcmp(r->a_addr, r->b_addr, 16);
+
+		if (g->by == PS_BY_5TUPLE && !c)
+			c = (int)r->a_port - (int)r->b_port;
+		a_is_x = c <= 0;
+		memcpy(k.x, a_is_x ? r->a_addr : r->b_addr, 16);
+		memcpy(k.y, a_is_x ? r->b_addr : r->a_addr, 16);
+		if (g->by == PS_BY_5TUPLE) {
+			k.xport = a_is_x ? r->a_port : r->b_port;
+			k.yport = a_is_x ? r->b_port : r->a_port;
+		}
+		break;
+	}
+	case PS_BY_SRC:
+		memcpy(k.x, r->a_addr, 16);
+		break;
+	case PS_BY_DST:
+		/* x is the destination: keep the sides as initiator ->
+		 * responder, with the responder in y's place. */
+		memcpy(k.y, r->b_addr, 16);
+		break;
+	}
+	HASH_FIND(hh, g->groups, &k, sizeof(k), e);
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		e->k = k;
+		e->earliest = first;
+		e->x_started = a_is_x;
+		HASH_ADD(hh, g->groups, k, sizeof(e->k), e);
+		g->ngroups++;
+	} else if (first && first < e->earliest) {
+		e->earliest = first;
+		e->x_started = a_is_x;
+	}
+	side_add(&e->xy, a_is_x ? from_a : from_b);
+	side_add(&e->yx, a_is_x ? from_b : from_a);
+	if (!e->rtt_ns)
+		e->rtt_ns = r->rtt_ns;
+	e->records++;
+	e->convs++;
+	e->bps += bps;
+	e->pps += pps;
+	e->end = r->end;
+	return 0;
+}
+
+static void grp_row(const struct ps_agg *g, const struct ps_agg_grp *e, struct ps_agg_row *row)
+{
+	struct ps_flow_rec *r = &row->r;
+	bool x_is_a = e->x_started || g->by == PS_BY_SRC || g->by == PS_BY_DST;
+
+	memset(row, 0, sizeof(*row));
+	r->ifindex = e->k.ifindex;
+	r->ip_ver = e->k.ip_ver;
+	r->proto = e->k.proto;
+	memcpy(r->a_addr, x_is_a ? e->k.x : e->k.y, 16);
+	memcpy(r->b_addr, x_is_a ? e->k.y : e->k.x, 16);
+	r->a_port = x_is_a ? e->k.xport : e->k.yport;
+	r->b_port = x_is_a ? e->k.yport : e->k.xport;
+	r->ab = x_is_a ? e->xy : e->yx;
+	r->ba = x_is_a ? e->yx : e->xy;
+	r->rtt_ns = e->rtt_ns;
+	r->end = e->end;
+	r->seq = e->records;
+	row->records = e->records;
+	row->convs = e->convs;
+	row->bps = e->bps;
+	row->pps = e->pps;
+}
+
+static enum ps_agg_sort sort_key;
+
+static int cmp_u64_desc(__u64 a, __u64 b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+	const struct ps_agg_row *a = pa, *b = pb;
+
+	switch (sort_key) {
+	case PS_SORT_PACKETS:
+		return cmp_u64_desc(a->r.ab.packets + a->r.ba.packets,
+				    b->r.ab.packets + b->r.ba.packets);
+	case PS_SORT_RATE:
+		return a->bps < b->bps ? 1 : a->bps > b->bps ? -1 : 0;
+	case PS_SORT_AGE:
+		return -cmp_u64_desc(rec_first(&a->r), rec_first(&b->r));
+	default:
+		return cmp_u64_desc(a->r.ab.bytes + a->r.ba.bytes, b->r.ab.bytes + b->r.ba.bytes);
+	}
+}
+
+int ps_agg_rows(const struct ps_agg *g, enum ps_agg_sort sort, struct ps_agg_row **rows)
+{
+	const struct ps_agg_grp *e;
+	size_t n = 0;
+
+	*rows = calloc(g->ngroups ? g->ngroups : 1, sizeof(**rows));
+	if (!*rows)
+		return -ENOMEM;
+	for (e = g->groups; e; e = e->hh.next)
+		grp_row(g, e, &(*rows)[n++]);
+	sort_key = sort;
+	qsort(*rows, n, sizeof(**rows), cmp_rows);
+	return (int)n;
+}
+
+void ps_agg_clear(struct ps_agg *g)
+{
+	struct ps_agg_grp *e, *tmp;
+
+	HASH_ITER(hh, g->groups, e, tmp) {
+		HASH_DEL(g->groups, e);
+		free(e);
+	}
+	g->ngroups = 0;
+}
+
+const char *ps_flow_proto_name(__u8 proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 1: return "icmp";
+	case 58: return "icmp6";
+	case 0: return "any";
+	}
+	snprintf(buf, len, "ip-proto-%u", proto);
+	return buf;
+}
+
+const char *ps_flow_tcp_state(const struct ps_flow_rec *r)
+{
+	__u8 a = r->ab.tcp_flags, b = r->ba.tcp_flags;
+
+	if (r->proto != 6)
+		return NULL;
+	if ((a | b) & PS_TCP_RST)
+		return "reset";
+	if ((a & PS_TCP_FIN) && (b & PS_TCP_FIN))
+		return "closed";
+	if ((a | b) & PS_TCP_FIN)
+		return "closing";
+	if ((a & PS_TCP_SYN) && (b & PS_TCP_SYN))
+		return "established";
+	if (a & PS_TCP_SYN)
+		return "syn_sent";
+	return "mid-stream";
+}
+
+void ps_flow_endpoint(const struct ps_flow_rec *r, bool a, bool with_port, char *buf,
+		      size_t len)
+{
+	const __u8 *addr = a ? r->a_addr : r->b_addr;
+	static const __u8 none[16];
+	char s[INET6_ADDRSTRLEN];
+	__u16 port = a ? r->a_port : r->b_port;
+
+	if (!memcmp(addr, none, 16) && !port) {
+		snprintf(buf, len, "*");
+		return;
+	}
+	inet_ntop(r->ip_ver == 6 ? AF_INET6 : AF_INET, addr, s, sizeof(s));
+	if (with_port && (port || r->proto == 6 || r->proto == 17))
+		snprintf(buf, len, "%s.%u", s, port);
+	else
+		snprintf(buf, len, "%s", s);
+}
+
+const char *ps_flow_end_name(enum ps_flow_end end)
+{
+	switch (end) {
+	case PS_FLOW_END_IDLE: return "idle";
+	case PS_FLOW_END_ACTIVE: return "active";
+	case PS_FLOW_END_TCP: return "tcp_end";
+	case PS_FLOW_END_FORCED: return "forced";
+	default: return "none";
+	}
+}
+
+static json_t *side_json(const struct ps_flow_rec *r, const struct ps_flow_side *s)
+{
+	json_t *o = json_pack("{s:I,s:I}", "packets", (json_int_t)s->packets, "bytes",
+			      (json_int_t)s->bytes);
+
+	if (r->proto == 6 && s->packets) {
+		char fl[16];
+
+		ps_tcp_flags_str(s->tcp_flags, fl, sizeof(fl));
+		json_object_set_new(o, "tcp_flags", json_string(fl));
+	} else if ((r->proto == 1 || r->proto == 58) && s->packets) {
+		json_object_set_new(o, "icmp_type", json_integer(s->icmp_type));
+		json_object_set_new(o, "icmp_code", json_integer(s->icmp_code));
+	}
+	if (s->packets) {
+		json_object_set_new(o, "first_ns", json_integer((json_int_t)s->first_ns));
+		json_object_set_new(o, "last_ns", json_integer((json_int_t)s->last_ns));
+	}
+	return o;
+}
+
+static json_t *end_json(const struct ps_flow_rec *r, bool a, bool ports)
+{
+	char s[INET6_ADDRSTRLEN] = "";
+	const __u8 *addr = a ? r->a_addr : r->b_addr;
+	static const __u8 none[16];
+	json_t *o = json_object();
+
+	if (memcmp(addr, none, 16)) {
+		inet_ntop(r->ip_ver == 6 ? AF_INET6 : AF_INET, addr, s, sizeof(s));
+		json_object_set_new(o, "addr", json_string(s));
+	}
+	if (ports && r->proto != 1 && r->proto != 58)
+		json_object_set_new(o, "port", json_integer(a ? r->a_port : r->b_port));
+	return o;
+}
+
+json_t *ps_flow_json(const struct ps_flow_rec *r, const char *ifname, enum ps_agg_by by,
+		     __u32 records)
+{
+	__u64 first = rec_first(r);
+	__u64 last = r->ab.last_ns > r->ba.last_ns ? r->ab.last_ns : r->ba.last_ns;
+	char f[48], l[48], pb[24];
+	const char *state = ps_flow_tcp_state(r);
+	json_t *o;
+
+	ps_iso_time(first, f, sizeof(f));
+	ps_iso_time(last, l, sizeof(l));
+	o = json_pack("{s:s,s:s,s:i,s:i}", "type", "flow", "interface", ifname ? ifname : "",
+		      "ifindex", (int)r->ifindex, "ip_version", r->ip_ver);
+	if (by == PS_BY_5TUPLE) {
+		json_object_set_new(o, "protocol",
+				    json_string(ps_flow_proto_name(r->proto, pb, sizeof(pb))));
+		json_object_set_new(o, "proto", json_integer(r->proto));
+	} else {
+		json_object_set_new(o, "by", json_string(ps_agg_by_name(by)));
+	}
+	json_object_set_new(o, "a", end_json(r, true, by == PS_BY_5TUPLE));
+	json_object_set_new(o, "b", end_json(r, false, by == PS_BY_5TUPLE));
+	json_object_set_new(o, "a_to_b", side_json(r, &r->ab));
+	json_object_set_new(o, "b_to_a", side_json(r, &r->ba));
+	json_object_set_new(o, "first_seen", json_string(f));
+	json_object_set_new(o, "last_seen", json_string(l));
+	json_object_set_new(o, "duration_s", json_real(last >= first ? (last - first) / 1e9 : 0));
+	if (state && by == PS_BY_5TUPLE)
+		json_object_set_new(o, "tcp_state", json_string(state));
+	if (r->rtt_ns && by == PS_BY_5TUPLE)
+		json_object_set_new(o, "rtt_us", json_real(r->rtt_ns / 1e3));
+	if (r->end != PS_FLOW_END_NONE)
+		json_object_set_new(o, "end_reason", json_string(ps_flow_end_name(r->end)));
+	if (by == PS_BY_5TUPLE && !records)
+		json_object_set_new(o, "record", json_integer(r->seq));
+	else
+		json_object_set_new(o, "records", json_integer(records));
+	return o;
+}
+
+static void human(char *buf, size_t len, double v, const char *unit)
+{
+	static const char *const pre[] = { "", "K", "M", "G", "T", "P" };
+	int i = 0;
+
+	while (v >= 1000 && i < 5) {
+		v /= 1000;
+		i++;
+	}
+	if (i)
+		snprintf(buf, len, "%.1f%s%s", v, pre[i], unit);
+	else
+		snprintf(buf, len, "%.0f%s", v, unit);
+}
+
+static void count(char *buf, size_t len, __u64 v, bool hum)
+{
+	if (hum)
+		human(buf, len, (double)v, "");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+void ps_flow_table_header(char *buf, size_t len, enum ps_agg_by by)
+{
+	snprintf(buf, len, "%-6s %-30s %-30s %9s %10s %9s %10s %10s %8s %-11s %9s",
+		 by == PS_BY_5TUPLE ? "PROTO" : "FLOWS", "A", "B", "PKTS>", "BYTES>", "<PKTS",
+		 "<BYTES", "RATE", "AGE", "STATE", "RTT");
+}
+
+void ps_flow_table_row(char *buf, size_t len, const struct ps_agg_row *row, enum ps_agg_by by,
+		       bool hum, __u64 now_real_ns)
+{
+	const struct ps_flow_rec *r = &row->r;
+	char a[64], b[64], p1[16], b1[16], p2[16], b2[16], rate[16], age[16], rtt[16], pb[24],
+		first_col[24];
+	const char *state = ps_flow_tcp_state(r);
+	__u64 first = rec_first(r);
+	__u64 last = r->ab.last_ns > r->ba.last_ns ? r->ab.last_ns : r->ba.last_ns;
+	double secs;
+
+	ps_flow_endpoint(r, true, by == PS_BY_5TUPLE, a, sizeof(a));
+	ps_flow_endpoint(r, false, by == PS_BY_5TUPLE, b, sizeof(b));
+	count(p1, sizeof(p1), r->ab.packets, hum);
+	count(b1, sizeof(b1), r->ab.bytes, hum);
+	count(p2, sizeof(p2), r->ba.packets, hum);
+	count(b2, sizeof(b2), r->ba.bytes, hum);
+	/* Live: how long it has existed, and its rate over the last sweep;
+	 * from a file: how long it lasted, and its mean rate. */
+	secs = ((now_real_ns ? now_real_ns : last) - first) / 1e9;
+	if (now_real_ns)
+		human(rate, sizeof(rate), row->bps, "b/s");
+	else if (secs > 0)
+		human(rate, sizeof(rate), (r->ab.bytes + r->ba.bytes) * 8.0 / secs, "b/s");
+	else
+		snprintf(rate, sizeof(rate), "-");
+	if (secs >= 3600)
+		snprintf(age, sizeof(age), "%.1fh", secs / 3600);
+	else if (secs >= 60)
+		snprintf(age, sizeof(age), "%.1fm", secs / 60);
+	else
+		snprintf(age, sizeof(age), "%.2fs", secs);
+	if (r->rtt_ns)
+		snprintf(rtt, sizeof(rtt), "%.3fms", r->rtt_ns / 1e6);
+	else
+		snprintf(rtt, sizeof(rtt), "-");
+	if (by == PS_BY_5TUPLE)
+		snprintf(first_col, sizeof(first_col), "%s",
+			 ps_flow_proto_name(r->proto, pb, sizeof(pb)));
+	else
+		snprintf(first_col, sizeof(first_col), "%u", row->records);
+	snprintf(buf, len, "%-6s %-30s %-30s %9s %10s %9s %10s %10s %8s %-11s %9s", first_col, a,
+		 b, p1, b1, p2, b2, rate, age, state && by == PS_BY_5TUPLE ? state : "-", rtt);
+}

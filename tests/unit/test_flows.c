@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The flow stage (bpf/lib/flow.bpf.h) and the user-space table reader
+ * (src/flowtab.c) on crafted packets with BPF_PROG_TEST_RUN, at XDP and at
+ * TC: both directions in one entry, the handshake times, ICMP request and
+ * reply as one conversation, every packet accounted (a flow, not IP, or
+ * overflow when the table is full), every crafted packet and every
+ * truncation of the valid ones; and the records the reader writes on idle,
+ * active and TCP-end timeouts.
+ *
+ * Needs root; nothing is attached.
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cmtest.h"
+#include "datapath.h"
+#include "flowtab.h"
+#include "testrun.h"
+#include "pkt.h"
+
+#define L4_BITS (PKT_CTR(L4_TCP) | PKT_CTR(L4_UDP) | PKT_CTR(L4_ICMP) | PKT_CTR(L4_ICMPV6) | \
+		 PKT_CTR(L4_OTHER) | PKT_CTR(L4_FRAGMENT))
+
+struct fx {
+	struct ps_datapath dp;
+	int prog;
+	enum ps_hook hook;
+};
+
+static int load(struct fx *f, enum ps_hook hook, __u32 max_flows)
+{
+	struct ps_datapath_opts o = { .hook = hook, .ttl_threshold = 2, .flows = true,
+				      .max_flows = max_flows, .user_clock = true };
+	enum ps_slot slots[PS_SLOT_MAX];
+	int err;
+
+	f->hook = hook;
+	err = ps_datapath_load(&f->dp, &o, true);
+	if (err)
+		return err;
+	ps_hook_slots(hook, slots);
+	f->prog = ps_datapath_prog_fd(&f->dp, slots[0]);
+	return 0;
+}
+
+static void run_at(struct fx *f, const struct pkt *p, __u64 t)
+{
+	ps_datapath_set_clock(&f->dp, t);
+	assert_int_equal(ps_run(f->prog, p->data, p->len, NULL, 0, 1, NULL), 0);
+}
+
+static struct ps_flow_counters counters(struct fx *f)
+{
+	struct ps_flow_counters c;
+
+	assert_int_equal(ps_datapath_read_flows(&f->dp, &c), 0);
+	return c;
+}
+
+/* An IPv4 (or IPv6) TCP segment from 'a' to 'b' or back ('reply' swaps
+ * the addresses and the ports). */
+static void tcp_seg(struct pkt *p, int ver, bool reply, __u8 flags, __u32 payload)
+{
+	pkt_init(p);
+	pkt_eth(p);
+	if (ver == 4)
+		pkt_ipv4(p, 64);
+	else
+		pkt_ipv6(p, 64);
+	pkt_tcp(p, reply ? 80 : 40000, reply ? 40000 : 80, flags);
+	pkt_payload(p, payload);
+	assert_int_equal(pkt_finish(p, 60), 0);
+	if (reply) {
+		__u32 off = p->ip_off + (ver == 4 ? 12 : 8), n = ver == 4 ? 4 : 16;
+		__u8 tmp[16];
+
+		memcpy(tmp, p->data + off, n);
+		memmove(p->data + off, p->data + off + n, n);
+		memcpy(p->data + off + n, tmp, n);
+	}
+}
+
+struct recs {
+	struct ps_flow_rec r[16];
+	int n;
+};
+
+static void take(void *ctx, const struct ps_flow_rec *r)
+{
+	struct recs *rs = ctx;
+
+	assert_true(rs->n < 16);
+	rs->r[rs->n++] = *r;
+}
+
+static void handshake(void **state, int ver, enum ps_hook hook)
+{
+	struct ps_flowtab_opts to = { .idle_ns = 10000000000ULL, .linger_ns = 1000000000ULL };
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct pkt p;
+	struct fx f;
+	__u64 len_a = 0, len_b = 0;
+
+	assert_int_equal(load(&f, hook, 64), 0);
+	tcp_seg(&p, ver, false, PS_TCP_SYN, 0);
+	run_at(&f, &p, 1000);
+	len_a += p.len;
+	tcp_seg(&p, ver, true, PS_TCP_SYN | PS_TCP_ACK, 0);
+	run_at(&f, &p, 1800);
+	len_b += p.len;
+	tcp_seg(&p, ver, false, PS_TCP_ACK, 0);
+	run_at(&f, &p, 2500);
+	len_a += p.len;
+	tcp_seg(&p, ver, false, PS_TCP_ACK | PS_TCP_PSH, 100);
+	run_at(&f, &p, 3000);
+	len_a += p.len;
+	tcp_seg(&p, ver, true, PS_TCP_ACK | PS_TCP_FIN, 0);
+	run_at(&f, &p, 4000);
+	len_b += p.len;
+	tcp_seg(&p, ver, false, PS_TCP_ACK | PS_TCP_FIN, 0);
+	run_at(&f, &p, 5000);
+	len_a += p.len;
+
+	assert_int_equal(counters(&f).c[PS_FL_CREATED], 1);
+	assert_int_equal(counters(&f).c[PS_FL_PACKETS], 6);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	assert_int_equal(ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp)), 0);
+	/* FIN both ways, but within the linger: not yet. */
+	assert_int_equal(ps_flowtab_sweep(&t, 5000 + 500000000ULL, false, take, &rs), 0);
+	assert_int_equal(rs.n, 0);
+	assert_int_equal(ps_flowtab_sweep(&t, 5000 + 1000000000ULL, false, take, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.r[0].end, PS_FLOW_END_TCP);
+	assert_int_equal(rs.r[0].seq, 1);
+	assert_int_equal(rs.r[0].proto, 6);
+	assert_int_equal(rs.r[0].ip_ver, ver);
+	assert_int_equal(rs.r[0].a_port, 40000); /* the client, though its port is higher */
+	assert_int_equal(rs.r[0].b_port, 80);
+	assert_int_equal(rs.r[0].ab.packets, 4);
+	assert_int_equal(rs.r[0].ba.packets, 2);
+	assert_int_equal(rs.r[0].ab.bytes, len_a);
+	assert_int_equal(rs.r[0].ba.bytes, len_b);
+	assert_int_equal(rs.r[0].ab.first_ns, 1000);
+	assert_int_equal(rs.r[0].ab.last_ns, 5000);
+	assert_int_equal(rs.r[0].ba.first_ns, 1800);
+	assert_int_equal(rs.r[0].rtt_ns, 1500); /* SYN at 1000 to the ACK at 2500 */
+	assert_int_equal(rs.r[0].ab.tcp_flags, PS_TCP_SYN | PS_TCP_ACK | PS_TCP_PSH | PS_TCP_FIN);
+	/* Evicted: the kernel table is empty, the reader forgot it. */
+	assert_int_equal(t.evicted, 1);
+	assert_int_equal(t.nconvs, 0);
+	{
+		struct ps_flow_key next;
+
+		assert_int_equal(bpf_map_get_next_key(ps_datapath_flows_fd(&f.dp), NULL, &next),
+				 -ENOENT);
+	}
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
+static void t_handshake_v4_xdp(void **s) { handshake(s, 4, PS_HOOK_XDP); }
+static void t_handshake_v6_xdp(void **s) { handshake(s, 6, PS_HOOK_XDP); }
+static void t_handshake_v4_tc(void **s) { handshake(s, 4, PS_HOOK_TC); }
+static void t_handshake_v6_tc(void **s) { handshake(s, 6, PS_HOOK_TC); }
+
+/* An echo request and its reply are the two directions of one flow. */
+static void t_icmp_echo(void **state)
+{
+	struct ps_flowtab_opts to = { .idle_ns = 10 };
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct pkt p;
+	struct fx f;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 64), 0);
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_ipv4(&p, 64);
+	pkt_icmp(&p, 8, 0);
+	assert_int_equal(pkt_finish(&p, 60), 0);
+	run_at(&f, &p, 100);
+	/* The reply: addresses swapped, type 0. */
+	{
+		__u8 tmp[4];
+
+		memcpy(tmp, p.data + p.ip_off + 12, 4);
+		memmove(p.data + p.ip_off + 12, p.data + p.ip_off + 16, 4);
+		memcpy(p.data + p.ip_off + 16, tmp, 4);
+		p.data[p.l4_off] = 0;
+	}
+	run_at(&f, &p, 200);
+	assert_int_equal(counters(&f).c[PS_FL_CREATED], 1);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp));
+	assert_int_equal(ps_flowtab_sweep(&t, 1000, false, take, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.r[0].end, PS_FLOW_END_IDLE);
+	assert_int_equal(rs.r[0].ab.packets, 1);
+	assert_int_equal(rs.r[0].ba.packets, 1);
+	assert_int_equal(rs.r[0].ab.icmp_type, 8);
+	assert_int_equal(rs.r[0].ba.icmp_type, 0);
+	assert_int_equal(rs.r[0].ab.first_ns, 100);
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
+/* A long flow: a record at each active timeout with what came since, and
+ * the rest when it is flushed. */
+static void t_active_timeout(void **state)
+{
+	struct ps_flowtab_opts to = { .idle_ns = 100, .active_ns = 60, .linger_ns = 1 };
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct pkt p;
+	struct fx f;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 64), 0);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp));
+	tcp_seg(&p, 4, false, PS_TCP_ACK, 10);
+	for (int i = 0; i < 10; i++)
+		run_at(&f, &p, 10 + i);   /* 10 packets at 10..19 */
+	assert_int_equal(ps_flowtab_sweep(&t, 50, false, take, &rs), 0);
+	assert_int_equal(rs.n, 0);
+	assert_int_equal(ps_flowtab_sweep(&t, 70, false, take, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.r[0].end, PS_FLOW_END_ACTIVE);
+	assert_int_equal(rs.r[0].ab.packets, 10);
+	for (int i = 0; i < 3; i++)
+		run_at(&f, &p, 80 + i);
+	assert_int_equal(ps_flowtab_sweep(&t, 90, true, take, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	assert_int_equal(rs.r[1].end, PS_FLOW_END_FORCED);
+	assert_int_equal(rs.r[1].seq, 2);
+	assert_int_equal(rs.r[1].ab.packets, 3);
+	assert_int_equal(rs.r[1].ab.bytes, 3ULL * p.len);
+	assert_int_equal(rs.r[1].ab.last_ns, 82);
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
+/* A full table: the packets of flows that find no room are overflow,
+ * counted with their bytes; the flows in the table go on counting. */
+static void t_overflow(void **state)
+{
+	struct ps_flow_counters c;
+	struct pkt p;
+	struct fx f;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 2), 0);
+	for (int i = 0; i < 5; i++) {
+		pkt_init(&p);
+		pkt_eth(&p);
+		pkt_ipv4(&p, 64);
+		pkt_udp(&p, 1000 + i, 53);
+		pkt_payload(&p, 20);
+		assert_int_equal(pkt_finish(&p, 60), 0);
+		run_at(&f, &p, 1);
+		run_at(&f, &p, 2);
+	}
+	c = counters(&f);
+	/* The preallocated table may hold a spare per CPU: at least the two
+	 * asked for, and every packet somewhere. */
+	assert_true(c.c[PS_FL_CREATED] >= 2);
+	assert_int_equal(c.c[PS_FL_PACKETS], 2 * c.c[PS_FL_CREATED]);
+	assert_int_equal(c.c[PS_FL_OVERFLOW_PACKETS], 10 - 2 * c.c[PS_FL_CREATED]);
+	assert_int_equal(c.c[PS_FL_OVERFLOW_BYTES], c.c[PS_FL_OVERFLOW_PACKETS] * p.len);
+	assert_true(c.c[PS_FL_OVERFLOW_PACKETS] > 0);
+	ps_datapath_close(&f.dp);
+}
+
+/* Every crafted packet, and every truncation of the valid ones: a packet
+ * with a valid IP header is in a flow, any other is not IP; none lost. */
+static void crafted(void **state, enum ps_hook hook)
+{
+	size_t n;
+	const struct pkt_case *cs = pkt_cases(&n);
+	__u64 runs = 0, want_flow = 0;
+	struct ps_flow_counters c;
+	struct fx f;
+
+	assert_int_equal(load(&f, hook, 65536), 0);
+	for (size_t i = 0; i < n; i++) {
+		const struct pkt_case *pc = &cs[i];
+		bool ip = pc->expect & L4_BITS;
+
+		if (pc->len < 14 || ps_run(f.prog, pc->data, pc->len, NULL, 0, 1, NULL))
+			continue; /* the test run refuses it (see testrun.h) */
+		runs++;
+		want_flow += ip;
+		c = counters(&f);
+		assert_int_equal(c.c[PS_FL_PACKETS] + c.c[PS_FL_NOT_IP_PACKETS] +
+				 c.c[PS_FL_OVERFLOW_PACKETS], runs);
+		if (c.c[PS_FL_PACKETS] != want_flow)
+			fail_msg("%s: in a flow %s, expected %s", pc->name,
+				 ip ? "no" : "yes", ip ? "yes" : "no");
+		if (hook != PS_HOOK_XDP || pc->expect & PKT_CTR(NONLINEAR))
+			continue;
+		for (__u32 len = 14; len < pc->len && len < 400; len++) {
+			if (ps_run(f.prog, pc->data, len, NULL, 0, 1, NULL))
+				continue;
+			runs++;
+		}
+		c = counters(&f);
+		assert_int_equal(c.c[PS_FL_PACKETS] + c.c[PS_FL_NOT_IP_PACKETS] +
+				 c.c[PS_FL_OVERFLOW_PACKETS], runs);
+		want_flow = c.c[PS_FL_PACKETS];
+	}
+	assert_int_equal(c.c[PS_FL_OVERFLOW_PACKETS], 0);
+	ps_datapath_close(&f.dp);
+}
+
+static void t_crafted_xdp(void **s) { crafted(s, PS_HOOK_XDP); }
+static void t_crafted_tc(void **s) { crafted(s, PS_HOOK_TC); }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_handshake_v4_xdp),
+		cmocka_unit_test(t_handshake_v6_xdp),
+		cmocka_unit_test(t_handshake_v4_tc),
+		cmocka_unit_test(t_handshake_v6_tc),
+		cmocka_unit_test(t_icmp_echo),
+		cmocka_unit_test(t_active_timeout),
+		cmocka_unit_test(t_overflow),
+		cmocka_unit_test(t_crafted_xdp),
+		cmocka_unit_test(t_crafted_tc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
