@@ -315,9 +315,11 @@ class Unit:
 
 
 def flags_of(text):
+    """The issue's letters (F S R P A U E C); '.' is tcpdump's ACK, which
+    pktscope prints (see flag_notation for that check)."""
     v = 0
     for ch in text or "":
-        i = FLAG_LETTERS.find(ch.upper())
+        i = 4 if ch == "." else FLAG_LETTERS.find(ch.upper())
         if i < 0:
             raise Usage("unknown TCP flag letter %r in %r" % (ch, text))
         v |= 1 << i
@@ -765,12 +767,12 @@ def record_fields(v, label, units):
         if not close_enough(u.end_ns - u.start, dur, 10 ** 9):
             problems.append((what + " duration_s", str(Decimal(u.end_ns - u.start) / 10 ** 9), str(dur)))
         p = o.get("proto")
-        if p in PROTO_NAMES and o.get("protocol") != PROTO_NAMES[p]:
+        if p in (1, 6, 17) and o.get("protocol") != PROTO_NAMES[p]:
             problems.append((what + " protocol name", PROTO_NAMES[p], o.get("protocol")))
         if o.get("end_reason") not in ("idle", "active", "tcp_end", "forced"):
             problems.append((what + " end_reason", "idle|active|tcp_end|forced", o.get("end_reason")))
     v.many("%s: each record: first_seen/last_seen = its first/last packet (RFC 3339, ns), "
-           "duration_s, protocol name, end_reason" % label, problems, len(units))
+           "duration_s, protocol name (tcp, udp, icmp), end_reason" % label, problems, len(units))
 
 
 def cmd_compare(args, v):
@@ -790,22 +792,39 @@ def cmd_compare(args, v):
         starters(v, label, units, frames)
 
 
+def tcp_ended(frames):
+    """FIN from both ends, or a RST."""
+    fin = set()
+    for f in frames:
+        if f.flags & 0x04:
+            return True
+        if f.flags & 0x01:
+            fin.add((f.src, f.sport))
+    return len(fin) == 2
+
+
 def cmd_records(args, v):
-    """Record boundaries against the timeouts, from tshark's packet times:
-    a conversation (5-tuple; for TCP a tshark stream) is cut into records
-    only where (idle) the next packet comes more than --idle after the
-    last, (active) a record would hold packets --active or more apart, or
-    at the end of a TCP connection; each cut has that end_reason, the last
-    record of a conversation its own (tcp_end, idle, or forced when the
-    file ended less than --idle after its last packet)."""
+    """How records cut conversations, from tshark's packets.  A
+    conversation is a 5-tuple's packets up to a gap longer than --idle (for
+    TCP, a tshark stream: a new handshake after a close is a new one).  The
+    records of a 5-tuple take its packets in time order, each exactly the
+    packets it counts; for each record and direction the packets, bytes,
+    TCP flags, first_ns and last_ns must be those of its own packets.
+    Within a conversation a record ends 'active' only once the next packet
+    is --active or more after the record's first (never early), and holds
+    packets at most --active plus one sweep (--interval) apart (never
+    late); a conversation's last record ends tcp_end (FIN both ways or RST),
+    idle, or forced when the file ended before the idle timeout; where one
+    sweep's granularity makes either possible, either is taken."""
     frames = frames_of(args.pcap)
     recs, _ = read_records(args.flows)
     units = [unit_of(r, "5tuple", "rtt_us") for r in recs]
     label = args.label or "pktscope flows records"
-    idle, active = int(Decimal(args.idle) * 10 ** 9), int(Decimal(args.active) * 10 ** 9)
-    file_end = frames[-1].ns
+    S = lambda x: int(Decimal(x) * 10 ** 9)
+    idle, active, sweep, linger = S(args.idle), S(args.active), S(args.interval), S(args.fin_timeout)
+    file_end, base = frames[-1].ns, frames[0].ns
+    t = lambda ns: fmt_rel(ns - base) if ns is not None and ns >= base else str(ns)
     pk = {}
-    streams = stream_info(frames)
     for f in frames:
         k = frame_key(f, "5tuple")
         if k:
@@ -813,58 +832,93 @@ def cmd_records(args, v):
     by_key = {}
     for u in units:
         by_key.setdefault(u.key, []).append(u)
-    problems, n = [], 0
-    counts = {}
-    for key, fl in pk.items():
-        # the conversations: split at idle gaps, and for TCP at new streams
-        convs, cur = [], []
-        for f in fl:
-            if cur and (f.ns - cur[-1].ns > idle or (f.stream is not None and f.stream != cur[-1].stream)):
-                convs.append(cur)
-                cur = []
-            cur.append(f)
-        convs.append(cur)
-        want = []
-        for c in convs:
-            # greedy active-timeout split: a record is cut before the first
-            # packet --active or more after the record's first
-            recs_c, r = [], [c[0]]
-            for f in c[1:]:
-                if f.ns - r[0].ns >= active:
-                    recs_c.append((r, "active"))
-                    r = []
-                r.append(f)
-            tcp_end = False
-            if key[1] == 6:
-                fin = [0, 0]
-                rst = False
-                for f in c:
-                    if f.flags & 0x04:
-                        rst = True
-                    if f.flags & 0x01:
-                        fin[0 if f.src == c[0].src else 1] = 1
-                tcp_end = rst or fin == [1, 1]
-            last = "tcp_end" if tcp_end else ("idle" if file_end - c[-1].ns > idle else "forced")
-            recs_c.append((r, last))
-            want += recs_c
-        got = sorted(by_key.get(key, []), key=lambda u: (u.start or 0))
-        counts[key] = (len(want), len(got))
-        n += len(want)
-        wt = [(r[0].ns, r[-1].ns, len(r), why) for r, why in want]
-        base = frames[0].ns
-        gt = [(u.start, u.end_ns, int(u.ab.get("packets", 0)) + int(u.ba.get("packets", 0)), u.end)
-              for u in got]
-        if wt != gt:
-            problems.append((key_text(key), describe(wt, base), describe(gt, base)))
-    v.many("%s (idle %s s, active %s s): each conversation cut into records only at its "
-           "timeouts or its TCP end, with that end_reason" % (label, args.idle, args.active),
-           problems, n)
-    extra = [key_text(k) for k in by_key if k not in pk]
-    v.check("%s: no record for a conversation tshark does not see" % label, [], extra[:10])
-    if args.show:
-        for k in sorted(counts, key=key_text):
-            if key_text(k).find(args.show) >= 0:
-                print("#\t%s: %d records expected, %d got" % (key_text(k), *counts[k]))
+    exact, cuts, ends, n_recs = [], [], [], 0
+    for key in sorted(set(pk) | set(by_key), key=key_text):
+        fl = pk.get(key, [])
+        got = sorted(by_key.get(key, []), key=lambda u: (u.start or 0, u.record or 0))
+        n_recs += len(got)
+        if not fl:
+            exact.append((key_text(key), "no such conversation in tshark", "%d record(s)" % len(got)))
+            continue
+        conv_of, cid = [], 0
+        for i, f in enumerate(fl):
+            if i and (f.ns - fl[i - 1].ns > idle or
+                      (f.stream is not None and f.stream != fl[i - 1].stream)):
+                cid += 1
+            conv_of.append(cid)
+        pos, segs = 0, []
+        for u in got:
+            n = int(u.ab.get("packets", 0)) + int(u.ba.get("packets", 0))
+            seg = fl[pos:pos + n]
+            what = "%s, record %s (%s)" % (key_text(key), u.record, u.end)
+            if len(seg) < n:
+                exact.append((what, "at most %d packets left" % len(seg), "%d packets" % n))
+                break
+            cs = sorted(set(conv_of[pos:pos + n]))
+            pos += n
+            if len(cs) > 1:
+                gaps = [fl[j].ns - fl[j - 1].ns for j in range(pos - n + 1, pos)]
+                exact.append((what, "one conversation per record (the idle timeout ends it)",
+                              "packets of %d conversations, the longest gap %s s" % (len(cs), fmt_rel(max(gaps)))))
+            segs.append((u, seg, cs[0]))
+            for d, side in ((0, u.ab), (1, u.ba)):
+                mine = [f for f in seg if (frame_key(f, "5tuple")[1] == u.a) == (d == 0)]
+                want = (len(mine), sum(f.len for f in mine), t(mine[0].ns) if mine else None,
+                        t(mine[-1].ns) if mine else None,
+                        flag_text(reduce_or(f.flags for f in mine)) if key[1] == 6 else None)
+                have = (int(side.get("packets", 0)), int(side.get("bytes", 0)),
+                        t(side.get("first_ns")) if side.get("packets") else None,
+                        t(side.get("last_ns")) if side.get("packets") else None,
+                        flag_text(flags_of(side.get("tcp_flags"))) if key[1] == 6 else None)
+                if want != have:
+                    exact.append(("%s, %s" % (what, "a -> b" if d == 0 else "b -> a"),
+                                  "packets, bytes, first, last (s from the file's first packet), flags: %s" % (want,),
+                                  "%s" % (have,)))
+        if pos < len(fl) and len(segs) == len(got):
+            exact.append((key_text(key), "every packet in a record",
+                          "%d packets from %s s in none" % (len(fl) - pos, t(fl[pos].ns))))
+        # cuts and end reasons, on the true packet times of each record
+        for i, (u, seg, c) in enumerate(segs):
+            what = "%s, record %s [%s..%s]" % (key_text(key), u.record, t(seg[0].ns), t(seg[-1].ns))
+            if seg[-1].ns - seg[0].ns > active + sweep:
+                cuts.append((what, "packets at most active + one sweep apart",
+                             "%s s apart" % fmt_rel(seg[-1].ns - seg[0].ns)))
+            nxt = segs[i + 1] if i + 1 < len(segs) else None
+            if nxt and nxt[2] == c:
+                if u.end != "active" or nxt[1][0].ns - seg[0].ns < active:
+                    cuts.append((what, "cut 'active', the next packet %s or more after the record's first"
+                                 % fmt_rel(active), "cut '%s', the next packet %s after"
+                                 % (u.end, fmt_rel(nxt[1][0].ns - seg[0].ns))))
+                continue
+            conv = [f for f, cc in zip(fl, conv_of) if cc == c]
+            after = (fl[conv_of.index(c + 1)].ns if c + 1 in conv_of else file_end) - seg[-1].ns
+            ended = key[1] == 6 and tcp_ended(conv)
+            if ended:
+                ok_ends = {"tcp_end"} if file_end - seg[-1].ns >= linger + sweep else {"tcp_end", "forced"}
+            elif c + 1 in conv_of:
+                ok_ends = {"idle"}
+            elif after >= idle + sweep:
+                ok_ends = {"idle"}
+            elif after < idle:
+                ok_ends = {"forced"}
+            else:
+                ok_ends = {"idle", "forced"}
+            if u.end not in ok_ends:
+                ends.append((what, "|".join(sorted(ok_ends)) + (" (FIN both ways or RST)" if ended else
+                             " (%s s of file after its last packet)" % fmt_rel(after)), u.end))
+    v.many("%s: each record holds exactly its own packets (per direction: packets, bytes, "
+           "first_ns, last_ns, TCP flags of those packets)" % label, exact, n_recs)
+    v.many("%s (active %s s, sweep %s s): records cut only at the active timeout, never early or "
+           "a sweep late" % (label, args.active, args.interval), cuts, n_recs)
+    v.many("%s (idle %s s): a conversation's last record ends tcp_end, idle, or forced at the end "
+           "of the file" % (label, args.idle), ends, n_recs)
+
+
+def reduce_or(it):
+    v = 0
+    for x in it:
+        v |= x
+    return v
 
 
 def cmd_as_records(args, v):
@@ -910,8 +964,9 @@ def main():
     p.add_argument("flows")
     p.add_argument("--idle", required=True)
     p.add_argument("--active", required=True)
+    p.add_argument("--interval", default="1", help="pktscope's --interval: one sweep")
+    p.add_argument("--fin-timeout", default="1")
     p.add_argument("--label")
-    p.add_argument("--show", help="print the record counts of conversations whose text contains this")
     args = ap.parse_args()
     if not args.cmd:
         ap.print_usage(sys.stderr)

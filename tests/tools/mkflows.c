@@ -20,7 +20,8 @@
  *  - a UDP 5-tuple and a TCP 5-tuple used, then unused for --gap seconds,
  *    then used again (the TCP one with a new handshake);
  *  - one long UDP flow: a packet every second (with jitter) for --long
- *    seconds, an answer every tenth second;
+ *    seconds, an answer every tenth second; and a TCP session (keystrokes
+ *    and echoes every 2 s or so) over 3/4 of --long seconds, closed by FIN;
  *  - frames that are not flows: ARP, and IPv4 with a bad header length.
  *
  * The same seed writes the same bytes.  Files are written by src/capfile.c.
@@ -654,6 +655,27 @@ static void long_flow(uint64_t t, unsigned secs)
 	}
 }
 
+/* An interactive session (keystrokes and their echo, every 2 s or so) over
+ * 'secs' seconds, closed by FIN: a TCP flow that crosses the active timeout
+ * and still ends as a TCP connection. */
+static void long_tcp(uint64_t t, unsigned secs)
+{
+	uint64_t srv = 8 * MS, cli = 200 * US, end = t + (uint64_t)secs * NS;
+	struct ep a, b;
+	struct conv *c;
+
+	ep4(&a, 3, 0, 3, ephemeral());
+	ep4(&b, 3, 0, 4, 22);
+	c = conv_new("tcp_long", 4, 6, &a, &b);
+	t = handshake(c, t, srv, cli);
+	for (t += NS; t + 3 * NS < end; t += rnd_in(1500 * MS, 2500 * MS)) {
+		tcp_send(c, 0, t, PA, 36);
+		tcp_send(c, 1, t + srv, PA, 36);
+		tcp_send(c, 0, t + srv + cli, ACK, 0);
+	}
+	teardown(c, 0, t, srv, cli);
+}
+
 static void not_flows(uint64_t t)
 {
 	for (int i = 0; i < 6; i++) {
@@ -787,7 +809,8 @@ static void usage(FILE *f)
 		"  --seed SEED     same seed, same bytes (default 1)\n"
 		"  --many N        short flows, all open at once (default 3000)\n"
 		"  --bulk BYTES    size of the one bulk download (default 11000000; 0: none)\n"
-		"  --long SECONDS  length of the long flow, a packet a second (default 200)\n"
+		"  --long SECONDS  length of the long UDP flow, a packet a second (default 200);\n"
+		"                  the long TCP session lasts 3/4 of it\n"
 		"  --gap SECONDS   idle time before the reused 5-tuples come back (default 120)\n"
 		"  --pcapng        write pcapng instead of pcap\n"
 		"  --expect JSON   also write the truth: per conversation (a = the endpoint\n"
@@ -866,6 +889,7 @@ int main(int argc, char **argv)
 	esp(T0_NS + 26 * NS);
 	reuse(T0_NS + 40 * NS, gap_s * NS);
 	long_flow(T0_NS + 20 * NS, long_s);
+	long_tcp(T0_NS + 20 * NS + 500 * MS, long_s * 3 / 4);
 	not_flows(T0_NS + 2 * NS);
 	qsort(frames, nframes, sizeof(*frames), frame_cmp);
 
