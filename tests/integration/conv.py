@@ -11,7 +11,7 @@ is compared with conversations from elsewhere:
                            established on small pcaps this script writes
   expect PCAP EXPECT.json  the generator's truth (build/tools/mkflows
                            --expect) against tshark: they must agree exactly
-  compare PCAP FLOWS.json [--by 5tuple|hostpair]
+  compare PCAP FLOWS.json [--by 5tuple|hostpair] [--live]
                            `pktscope flows -r PCAP --json` records, summed
                            per conversation and direction, against tshark;
                            handshake RTTs against tcp.analysis.initial_rtt
@@ -567,7 +567,9 @@ def close_enough(exact, printed, unit_ns):
     return abs(Decimal(exact) / unit_ns - got) <= tol
 
 
-def compare_rtt(v, label, units, frames, unit_is_ns):
+def compare_rtt(v, label, units, frames, unit_is_ns, live=False):
+    """live: pktscope's clock is not the capture's, so a conversation's
+    record is found by its key alone and an RTT must only be there (or not)."""
     streams = stream_info(frames)
     by_key = {}
     for u in units:
@@ -580,6 +582,9 @@ def compare_rtt(v, label, units, frames, unit_is_ns):
               if u.start is not None and s["first"] <= u.start <= s["last"]]
         # the unit that holds the stream's first packet
         first = [u for u in us if u.start == s["first"]]
+        if live:
+            first = sorted([u for u in by_key.get(s["key"], []) if u.record in (1, None)],
+                           key=lambda u: u.start)
         what = "%s, tcp.stream %d" % (key_text(s["key"]), sid)
         if not first:
             problems.append((what, "a record beginning at the stream's first packet (%d)" % s["first"],
@@ -592,6 +597,10 @@ def compare_rtt(v, label, units, frames, unit_is_ns):
                 problems.append((what + " (no completed handshake)", "no RTT", "rtt %s" % u.rtt))
             continue
         n_rtt += 1
+        if live:
+            if u.rtt in (None, 0):
+                problems.append((what, "an RTT (tshark: initial_rtt %s s)" % fmt_rel(s["irtt"]), "none"))
+            continue
         if unit_is_ns:
             ok = u.rtt == s["irtt"]
         else:
@@ -604,7 +613,7 @@ def compare_rtt(v, label, units, frames, unit_is_ns):
            "%d without: no RTT)" % (label, n_rtt, n_none), problems, len(streams))
 
 
-def starters(v, label, units, frames, every_unit=False):
+def starters(v, label, units, frames, every_unit=False, live=False):
     """'a' sent the SYN, else the first packet: checked on each
     conversation's first record, and kept by the records after it."""
     streams = stream_info(frames)
@@ -626,8 +635,12 @@ def starters(v, label, units, frames, every_unit=False):
             continue
         n += 1
         want = stream_start.get((u.key, u.start))
+        if live:  # the first stream or packet of the key
+            firsts = sorted((s["first"], s["syn"] or s["starter"]) for s in streams.values()
+                            if s["key"] == u.key)
+            want = firsts[0][1] if firsts else None
         if want is None:
-            pk = [s for t, s in by_key.get(u.key, []) if t == u.start]
+            pk = [s for t, s in by_key.get(u.key, []) if t == u.start or live]
             want = pk[0] if pk else None
         got = u.a if u.a[1] is not None else (u.a[0], None)
         if want is None:
@@ -785,11 +798,11 @@ def cmd_compare(args, v):
     with tempfile.TemporaryDirectory() as d:
         a_col, _ = detect_a_col(d)
     record_fields(v, label, units)
-    compare_exact(v, label, units, frames, args.by)
+    compare_exact(v, label, units, frames, args.by, check_times=not args.live)
     compare_tables(v, label, units, args.pcap, frames, args.by, a_col)
     if args.by == "5tuple":
-        compare_rtt(v, label, units, frames, False)
-        starters(v, label, units, frames)
+        compare_rtt(v, label, units, frames, False, live=args.live)
+        starters(v, label, units, frames, live=args.live)
 
 
 def tcp_ended(frames):
@@ -956,6 +969,9 @@ def main():
     p.add_argument("pcap")
     p.add_argument("flows")
     p.add_argument("--by", choices=("5tuple", "hostpair"), default="5tuple")
+    p.add_argument("--live", action="store_true",
+                   help="PCAP is a capture taken beside pktscope: its times are not pktscope's "
+                        "(no time or RTT value compared)")
     p.add_argument("--label")
     p = sub.add_parser("as-records")
     p.add_argument("expect")
