@@ -274,8 +274,8 @@ void ps_flow_endpoint(const struct ps_flow_rec *r, bool a, bool with_port, char 
 	char s[INET6_ADDRSTRLEN];
 	__u16 port = a ? r->a_port : r->b_port;
 
-	if (!memcmp(addr, none, 16) && !port) {
-		snprintf(buf, len, "*");
+	if (!with_port && !memcmp(addr, none, 16)) {
+		snprintf(buf, len, "*"); /* --by src/dst: the other side is any */
 		return;
 	}
 	inet_ntop(r->ip_ver == 6 ? AF_INET6 : AF_INET, addr, s, sizeof(s));
@@ -324,7 +324,7 @@ static json_t *end_json(const struct ps_flow_rec *r, bool a, bool ports)
 	static const __u8 none[16];
 	json_t *o = json_object();
 
-	if (memcmp(addr, none, 16)) {
+	if (ports || memcmp(addr, none, 16)) {
 		inet_ntop(r->ip_ver == 6 ? AF_INET6 : AF_INET, addr, s, sizeof(s));
 		json_object_set_new(o, "addr", json_string(s));
 	}
@@ -434,8 +434,8 @@ void ps_flow_table_row(char *buf, size_t len, const struct ps_agg_row *row, enum
 	else if (secs >= 60)
 		snprintf(age, sizeof(age), "%.1fm", secs / 60);
 	else
-		snprintf(age, sizeof(age), "%.2fs", secs);
-	if (r->rtt_ns)
+		snprintf(age, sizeof(age), "%.3fs", secs);
+	if (r->rtt_ns && by == PS_BY_5TUPLE)
 		snprintf(rtt, sizeof(rtt), "%.3fms", r->rtt_ns / 1e6);
 	else
 		snprintf(rtt, sizeof(rtt), "-");

@@ -17,6 +17,7 @@
 #include "flowagg.h"
 #include "flowtab.h"
 #include "flowview.h"
+#include "ipfix.h"
 #include "log.h"
 #include "replay.h"
 
@@ -28,6 +29,7 @@ struct flows_args {
 	bool by_set;
 	enum ps_agg_sort sort;
 	long top;
+	const char *ipfix;   /* --ipfix HOST:PORT */
 };
 
 /* Everything a run updates. */
@@ -45,6 +47,8 @@ struct flows_run {
 	__u64 not_run;
 	__u64 next_sweep;    /* flow clock */
 	__u64 first_ts;      /* -r: the file's first time */
+	struct ps_ipfix x;   /* --ipfix */
+	bool exporting;
 };
 
 static void usage(FILE *f)
@@ -84,6 +88,8 @@ static void usage(FILE *f)
 "      --by KEY           5tuple (default), hostpair, src or dst: one row per\n"
 "                         conversation, per host pair, or per host that\n"
 "                         started / was sent the conversations\n"
+"      --ipfix HOST:PORT  also export every record as IPFIX (RFC 7011) over UDP to\n"
+"                         a collector (nfcapd, nfacctd...); IPv6: [ADDR]:PORT\n"
 "  -c, --count N          stop after N flow records\n"
 "      --duration SEC     stop after SEC seconds (of the file's time with -r)\n"
 "  -h, --help             this help\n"
@@ -95,7 +101,8 @@ static void usage(FILE *f)
 "Examples:\n"
 "  pktscope flows -i eth0\n"
 "  pktscope flows -i eth0 --json --idle-timeout 5 tcp | jq -c '{a, b, a_to_b}'\n"
-"  pktscope flows -r trace.pcap --by hostpair --top 10\n",
+"  pktscope flows -r trace.pcap --by hostpair --top 10\n"
+"  pktscope flows -i eth0 --json --ipfix 192.0.2.10:4739 > flows.jsonl\n",
 		sizeof(struct ps_flow_val), ps_flowtab_conv_bytes());
 }
 
@@ -116,7 +123,7 @@ static int parse_secs(const char *opt, const char *arg, bool zero_ok, double *ou
 static int parse_args(int argc, char **argv, struct flows_args *fa)
 {
 	enum { OPT_HOOK = 256, OPT_XDP_MODE, OPT_JSON, OPT_IDLE, OPT_ACTIVE, OPT_FIN,
-	       OPT_MAX, OPT_INTERVAL, OPT_SORT, OPT_TOP, OPT_BY, OPT_DURATION };
+	       OPT_MAX, OPT_INTERVAL, OPT_SORT, OPT_TOP, OPT_BY, OPT_DURATION, OPT_IPFIX };
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "read", required_argument, NULL, 'r' },
@@ -133,6 +140,7 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "count", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "ipfix", required_argument, NULL, OPT_IPFIX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -224,6 +232,9 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 			if (parse_secs("--duration", optarg, false, &a->duration))
 				return -EINVAL;
 			break;
+		case OPT_IPFIX:
+			fa->ipfix = optarg;
+			break;
 		case 'v':
 			ps_verbose = true;
 			break;
@@ -280,6 +291,10 @@ static void on_record(void *ctx, const struct ps_flow_rec *rec)
 
 	if (count_reached(r))
 		return;
+	/* The collector gets every record, whatever is shown here; a record
+	 * it could not be sent is counted by the exporter (records_lost). */
+	if (r->exporting)
+		ps_ipfix_add(&r->x, rec, 0);
 	if (r->table) {
 		if (ps_agg_add(&r->agg, rec, 0, 0))
 			r->write_errors++;
@@ -292,7 +307,7 @@ static void on_record(void *ctx, const struct ps_flow_rec *rec)
 		return;
 	}
 	o = ps_flow_json(rec, ifname_of(r, rec->ifindex), PS_BY_5TUPLE, 0);
-	if (!o || json_dumpf(o, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF) {
+	if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9)) || fputc('\n', stdout) == EOF) {
 		clearerr(stdout);
 		r->write_errors++;
 	} else {
@@ -305,6 +320,9 @@ static int sweep(struct flows_run *r, __u64 now, bool flush)
 {
 	int err = ps_flowtab_sweep(&r->t, now, flush, on_record, r);
 
+	/* A sweep's records leave together (and templates when due). */
+	if (r->exporting)
+		ps_ipfix_flush(&r->x, 0);
 	if (err)
 		ps_err("reading the flow table failed: %s", strerror(-err));
 	if (!r->table && !r->view)
@@ -394,7 +412,15 @@ static void report(struct flows_run *r, const struct flows_totals *tot)
 
 		if (r->a->ev.file)
 			json_object_set_new(o, "not_run", json_integer(r->not_run));
-		json_dumpf(o, stdout, JSON_COMPACT);
+		if (r->exporting)
+			json_object_set_new(o, "ipfix", json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}",
+				"collector", r->a->ipfix,
+				"messages", (json_int_t)r->x.stats.messages,
+				"records", (json_int_t)r->x.stats.records,
+				"template_messages", (json_int_t)r->x.stats.template_msgs,
+				"send_errors", (json_int_t)r->x.stats.send_errors,
+				"records_lost", (json_int_t)r->x.stats.records_lost));
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
 		fputc('\n', stdout);
 		fflush(stdout);
 		json_decref(o);
@@ -408,6 +434,12 @@ static void report(struct flows_run *r, const struct flows_totals *tot)
 		(unsigned long long)tot->ev.c[PS_EV_MATCHED], (unsigned long long)f[PS_FL_PACKETS],
 		(unsigned long long)f[PS_FL_NOT_IP_PACKETS],
 		(unsigned long long)f[PS_FL_OVERFLOW_PACKETS]);
+	if (r->exporting)
+		fprintf(stderr, "%llu IPFIX records sent to %s in %llu messages, %llu lost (%llu send "
+			"errors)\n", (unsigned long long)r->x.stats.records, r->a->ipfix,
+			(unsigned long long)r->x.stats.messages,
+			(unsigned long long)r->x.stats.records_lost,
+			(unsigned long long)r->x.stats.send_errors);
 	if (r->not_run)
 		fprintf(stderr, "%llu packets of %s not run: the kernel's test run refused them "
 			"(frames under 14 bytes; at --hook tc also over a page or shorter than "
@@ -450,7 +482,7 @@ static void print_groups_json(struct flows_run *r)
 	for (int i = 0; i < n && (!r->a->top || i < r->a->top); i++) {
 		json_t *o = ps_flow_json(&rows[i].r, r->file_label, r->a->by, rows[i].records);
 
-		json_dumpf(o, stdout, JSON_COMPACT);
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
 		fputc('\n', stdout);
 		json_decref(o);
 	}
@@ -645,8 +677,19 @@ int cmd_flows(int argc, char **argv)
 		goto out;
 	}
 	ps_agg_init(&r.agg, fa.by);
+	/* Before anything is attached: a bad collector address is a usage
+	 * error. */
+	if (fa.ipfix) {
+		err = ps_ipfix_open(&r.x, fa.ipfix, NULL);
+		if (err)
+			goto out_tab;
+		r.exporting = true;
+	}
 	cli_signals();
 	err = fa.ev.file ? run_file(&r) : run_live(&r);
+	if (r.exporting)
+		ps_ipfix_close(&r.x);
+out_tab:
 	ps_agg_clear(&r.agg);
 	ps_flowtab_free(&r.t);
 out:
