@@ -16,7 +16,7 @@
 #  - how records cut conversations: the long flows into active records then
 #    forced / tcp_end, a reused 5-tuple after an idle gap into two records,
 #    each record holding exactly its own packets;
-#  - pcapng gives the same records as pcap; an EXPRESSION keeps exactly the
+#  - pcapng, and the TC program, give the same records; an EXPRESSION keeps exactly the
 #    conversations tcpdump keeps;
 #  - the summary's accounting (flows + not_flow + overflow = matched = the
 #    file), and with --max-flows 16 every packet still accounted: in a
@@ -210,6 +210,11 @@ if flows_ok main -r "$F" --json --idle-timeout $IDLE --active-timeout $ACTIVE; t
 	# the same file twice, and as pcapng: the same records
 	if flows_ok again -r "$F" --json --idle-timeout $IDLE --active-timeout $ACTIVE; then
 		check_eq "the same file again: the same records" "$(norm main | md5sum)" "$(norm again | md5sum)"
+	fi
+	if flows_ok tc -r "$F" --hook tc --json --idle-timeout $IDLE --active-timeout $ACTIVE; then
+		check_eq "--hook tc: the same records as at XDP (every frame fits a TC test run)" \
+			"$(norm main | md5sum)" "$(norm tc | md5sum)"
+		check_eq "--hook tc: not_run 0" 0 "$(summary tc | jq .not_run)"
 	fi
 	if flows_ok ng -r "$TMPD/flows.pcapng" --json --idle-timeout $IDLE --active-timeout $ACTIVE; then
 		check_eq "pcapng: the same records as the pcap" "$(norm main | md5sum)" "$(norm ng | md5sum)"
