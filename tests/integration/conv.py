@@ -310,13 +310,12 @@ def truth_from_frames(frames, by):
 class Unit:
     """One conversation as someone else reports it: a pktscope record, or a
     conversation of the generator's truth."""
-    __slots__ = ("key", "a", "b", "ab", "ba", "rtt", "rtt_text", "record", "end", "raw",
-                 "start", "end_ns")
+    __slots__ = ("key", "a", "b", "ab", "ba", "rtt", "record", "end", "raw", "start", "end_ns")
 
 
 def flags_of(text):
     """The issue's letters (F S R P A U E C); '.' is tcpdump's ACK, which
-    pktscope prints (see flag_notation for that check)."""
+    pktscope prints (test_flows_offline.sh checks the notation apart)."""
     v = 0
     for ch in text or "":
         i = 4 if ch == "." else FLAG_LETTERS.find(ch.upper())
@@ -357,13 +356,7 @@ def unit_of(o, by, rtt_field):
     u.raw = o
     u.record = o.get("record", o.get("instance"))
     u.end = o.get("end_reason", o.get("ends"))
-    if rtt_field == "rtt_ns":
-        u.rtt = o.get("rtt_ns")
-        u.rtt_text = None
-    else:
-        r = o.get("rtt_us")
-        u.rtt = r
-        u.rtt_text = r
+    u.rtt = o.get(rtt_field)
     firsts = [s["first_ns"] for s in (ab, ba) if s.get("packets")]
     lasts = [s["last_ns"] for s in (ab, ba) if s.get("packets")]
     u.start = min(firsts) if firsts else None
@@ -617,7 +610,6 @@ def starters(v, label, units, frames, every_unit=False, live=False):
     """'a' sent the SYN, else the first packet: checked on each
     conversation's first record, and kept by the records after it."""
     streams = stream_info(frames)
-    first_sender = {}
     stream_start = {}
     for s in streams.values():
         stream_start[(s["key"], s["first"])] = s["syn"] or s["starter"]
@@ -627,11 +619,15 @@ def starters(v, label, units, frames, every_unit=False, live=False):
         if k:
             by_key.setdefault(k[0], []).append((f.ns, k[1]))
     problems, n = [], 0
-    for u in units:
-        if u.start is None:
-            problems.append((key_text(u.key), "packets in the record", "an empty record"))
-            continue
+    prev = {}
+    for u in sorted((u for u in units if u.start is not None), key=lambda u: u.start):
+        before, prev[u.key] = prev.get(u.key), u
         if not every_unit and u.record not in (1, None):
+            n += 1
+            if before is not None and before.a != u.a:
+                problems.append(("%s, record %s from %d" % (key_text(u.key), u.record, u.start),
+                                 "a = %s, as in the record before" % ep_text(before.a),
+                                 "a = %s" % ep_text(u.a)))
             continue
         n += 1
         want = stream_start.get((u.key, u.start))
@@ -649,8 +645,10 @@ def starters(v, label, units, frames, every_unit=False, live=False):
         elif want != got:
             problems.append(("%s, record from %d" % (key_text(u.key), u.start),
                              "a = %s" % ep_text(want), "a = %s" % ep_text(got)))
+    empty = [(key_text(u.key), "packets in the record", "an empty record")
+             for u in units if u.start is None]
     v.many("%s: 'a' is the SYN's sender, else the first packet's (first record of each "
-           "conversation)" % label, problems, n)
+           "conversation; the records after it keep it)" % label, empty + problems, n)
 
 
 # ------------------------------------------------------------- subcommands

@@ -326,8 +326,9 @@ static void icmp_send(struct conv *c, int d, uint64_t ts, uint8_t type, uint8_t 
 static const uint8_t SYN = PS_TCP_SYN, ACK = PS_TCP_ACK, PA = PS_TCP_PSH | PS_TCP_ACK,
 		     FA = PS_TCP_FIN | PS_TCP_ACK, RST = PS_TCP_RST, RA = PS_TCP_RST | PS_TCP_ACK;
 
-/* SYN, SYN-ACK, ACK from t; returns the time of the ACK.  'half' is the
- * time between the capture point and each side, roughly. */
+/* SYN, SYN-ACK, ACK from t; returns the time of the ACK.  'srv' and 'cli'
+ * are the round trips from the capture point to the server and to the
+ * client, so the handshake RTT seen here is their sum. */
 static uint64_t handshake(struct conv *c, uint64_t t, uint64_t srv, uint64_t cli)
 {
 	c->syn_ns = t;
@@ -448,7 +449,7 @@ static void tcp_odd(uint64_t t)
 	struct ep a, b;
 	struct conv *c;
 
-	/* Data, then the client resets. */
+	/* Data, then a reset: RST-ACK or RST from the client, RST-ACK from the server. */
 	for (int i = 0; i < 3; i++) {
 		srv = rnd_in(1 * MS, 30 * MS);
 		cli = rnd_in(50 * US, 1 * MS);
