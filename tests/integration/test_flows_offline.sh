@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# `pktscope flows -r` against tshark, the real peer, over captures of
+# realistic conversations written by build/tools/mkflows (seeded: TCP with
+# handshakes, data both ways and FIN or RST, UDP, ICMP and ICMPv6 echo, IPv6,
+# ESP, a 5-tuple reused after an idle gap, a long UDP flow and a long TCP
+# session crossing the active timeout, thousands of short flows, frames
+# that are not IP):
+#  - the generator: same seed, same bytes; its truth (--expect) agrees
+#    exactly with tshark (conversation tables, per-frame fields, initial RTT),
+#    and conv.py catches errors planted in it (the comparisons can fail);
+#  - --json records summed per conversation and direction against tshark
+#    -z conv,tcp / conv,udp (as tshark prints them) and against exact sums of
+#    frame.len, first/last packet times, TCP flags, ICMP type/code; handshake
+#    RTT against tcp.analysis.initial_rtt; 'a' is the SYN's sender;
+#  - --by hostpair against -z conv,ipv4 / conv,ipv6;
+#  - how records cut conversations: the long flows into active records then
+#    forced / tcp_end, a reused 5-tuple after an idle gap into two records,
+#    each record holding exactly its own packets;
+#  - pcapng, and the TC program, give the same records; an EXPRESSION keeps exactly the
+#    conversations tcpdump keeps;
+#  - the summary's accounting (flows + not_flow + overflow = matched = the
+#    file), and with --max-flows 16 every packet still accounted: in a
+#    record or as overflow;
+#  - bad options: exit 2, one line.
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_tools tshark tcpdump editcap jq "$PY"
+require_pktscope
+MKFLOWS=$BUILD_DIR/tools/mkflows
+[ -x "$MKFLOWS" ] || bail "mkflows is built at $MKFLOWS (run make tests)"
+
+SEED=11
+IDLE=30   # --idle-timeout: the reused 5-tuples come back after GAP > IDLE
+ACTIVE=60 # --active-timeout: the long flows last LONG and 3/4 LONG seconds
+LONG=200
+GAP=120
+MANY=3000
+F=$TMPD/flows.pcap
+E=$TMPD/flows.json
+
+# conv.py's verdicts as checks; conv.py failing to run at all is one more.
+conv() { # label, conv.py arguments...
+	local label=$1 rc
+	shift
+	"$PY" "$IT_DIR/conv.py" "$@" >"$TMPD/conv.out" 2>"$TMPD/conv.err"
+	rc=$?
+	tap_compare "$label" "$TMPD/conv.out"
+	if [ "$rc" -ne 0 ] && ! grep -q '^bad' "$TMPD/conv.out"; then
+		nok "$label: conv.py $1 ran (exit $rc)"
+		diag "$(head -c 2000 "$TMPD/conv.err")"
+	fi
+}
+
+# pktscope flows -r, foreground; output in $TMPD/NAME.{out,err}, RC[NAME].
+flows_run() { # name, flows arguments...
+	local name=$1
+	shift
+	timeout -k 5 120 "$PKTSCOPE" flows "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.err" </dev/null
+	RC[$name]=$?
+}
+flows_ok() { # name, flows arguments...: runs it, one check that it worked
+	flows_run "$@"
+	if [ "${RC[$1]}" -eq 0 ] && jq -e 'select(.type == "summary")' "$TMPD/$1.out" >/dev/null 2>&1; then
+		ok "$1: pktscope flows ${*:2}: exit 0 and a summary"
+		return 0
+	fi
+	nok "$1: pktscope flows ${*:2}: exit 0 and a summary"
+	diag "exit ${RC[$1]}; stderr: $(head -c 1000 "$TMPD/$1.err")"
+	return 1
+}
+summary() { jq -c 'select(.type == "summary")' "$TMPD/$1.out"; }
+# Python, not jq, wherever a record's nanosecond times are read or written:
+# jq holds numbers as doubles, which cut them to about 0.1 us.
+rec_sums() { # name: "packets bytes" summed over its flow records
+	"$PY" -c 'import json, sys
+p = b = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("type") == "flow":
+        p += r["a_to_b"]["packets"] + r["b_to_a"]["packets"]
+        b += r["a_to_b"]["bytes"] + r["b_to_a"]["bytes"]
+print(p, b)' "$TMPD/$1.out"
+}
+norm() { # name: its flow records, sorted, without the interface name
+	"$PY" -c 'import json, sys
+out = []
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("type") == "flow":
+        r.pop("interface", None)
+        out.append(json.dumps(r, sort_keys=True))
+print("\n".join(sorted(out)))' "$TMPD/$1.out"
+}
+nframes() { tshark -r "$1" -T fields -e frame.number 2>/dev/null | grep -c ''; }
+# The records of one conversation, in order: "record end_reason" per line.
+records_of() { # name, a addr, a port (or "" for none)
+	jq -r --arg a "$2" --arg p "$3" 'select(.type == "flow" and .a.addr == $a and
+		((.a.port // "" | tostring) == $p)) | "\(.first_seen) \(.record) \(.end_reason)"' \
+		"$TMPD/$1.out" | sort | cut -d' ' -f2-
+}
+
+# ------------------------------------------------------------- generator
+
+"$MKFLOWS" --seed $SEED --many $MANY --long $LONG --gap $GAP --expect "$E" "$F" >/dev/null ||
+	bail "mkflows writes $F"
+"$MKFLOWS" --seed $SEED --many $MANY --long $LONG --gap $GAP --expect "$E.2" "$F.2" >/dev/null
+if cmp -s "$F" "$F.2" && cmp -s "$E" "$E.2"; then
+	ok "mkflows: the same seed writes the same capture and truth, byte for byte"
+else
+	nok "mkflows: the same seed writes the same capture and truth, byte for byte"
+fi
+"$MKFLOWS" --seed $((SEED + 1)) --many $MANY --long $LONG --gap $GAP "$F.3" >/dev/null
+if ! cmp -s "$F" "$F.3"; then ok "mkflows: another seed, another capture"; else
+	nok "mkflows: another seed, another capture"; fi
+rm -f "$F.2" "$F.3" "$E.2"
+"$MKFLOWS" --seed $SEED --many $MANY --long $LONG --gap $GAP --pcapng "$TMPD/flows.pcapng" >/dev/null ||
+	bail "mkflows --pcapng writes $TMPD/flows.pcapng"
+fr() { tshark -r "$1" -T fields -e frame.time_epoch -e frame.len -e frame.protocols 2>/dev/null | md5sum; }
+check_eq "mkflows --pcapng: the same frames and times as the pcap (tshark)" "$(fr "$F")" "$(fr "$TMPD/flows.pcapng")"
+N_FILE=$(jq .file.packets "$E")
+N_CONV=$(jq '.conversations | length' "$E")
+[ "$N_FILE" -gt $((MANY * 3)) ] || bail "mkflows wrote $N_FILE packets"
+
+conv "conv.py selftest" selftest
+conv "truth" expect "$F" "$E"
+
+# The comparisons catch errors: the truth written as records passes, and
+# each planted error is reported where it was planted.
+"$PY" "$IT_DIR/conv.py" as-records "$E" >"$TMPD/fake.jsonl" || bail "conv.py as-records"
+"$PY" "$IT_DIR/conv.py" compare "$F" "$TMPD/fake.jsonl" >"$TMPD/fake.out" 2>&1
+check_eq "conv.py compare: the truth as records passes every comparison" "0 bad" \
+	"$(grep -c '^bad' "$TMPD/fake.out") bad"
+planted() { # description, Python changing a record r (or keep = False), regex of the bad line expected
+	"$PY" -c 'import json, sys
+plant = compile(sys.argv[1], "plant", "exec")
+for line in open(sys.argv[2]):
+    r, keep = json.loads(line), True
+    exec(plant)
+    if keep:
+        print(json.dumps(r))' "$2" "$TMPD/fake.jsonl" >"$TMPD/planted.jsonl"
+	"$PY" "$IT_DIR/conv.py" compare "$F" "$TMPD/planted.jsonl" >"$TMPD/planted.out" 2>&1
+	local rc=$?
+	if [ "$rc" -eq 1 ] && grep -qE "$3" "$TMPD/planted.out"; then
+		ok "conv.py compare catches a planted error: $1"
+	else
+		nok "conv.py compare catches a planted error: $1"
+		diag "exit $rc; no line matching /$3/ in:"
+		diag "$(grep '^bad' "$TMPD/planted.out" | head -5)"
+	fi
+}
+planted "one byte more b->a in a UDP conversation" \
+	'if r["a"].get("port") == 40404: r["b_to_a"]["bytes"] += 1' \
+	'^bad.*exact packets and bytes.*10\.4\.0\.1:40404'
+planted "a packet moved from a->b to b->a" \
+	'if r["a"]["addr"] == "10.3.0.1": r["a_to_b"]["packets"] -= 1; r["b_to_a"]["packets"] += 1' \
+	'^bad.*conv,udp.*10\.3\.0\.1:5004'
+planted "a TCP record's endpoints swapped" \
+	'if r["a"].get("port") == 45000: r["a"], r["b"] = r["b"], r["a"]' \
+	"^bad.*'a' is the SYN's sender.*10\.4\.0\.3:45000"
+planted "an RTT 1 us off" \
+	'if r["a"].get("port") == 45000: r["rtt_us"] += 1' '^bad.*handshake RTT.*10\.4\.0\.4:80'
+planted "a conversation left out" 'keep = r["a"]["addr"] != "10.1.6.1"' '^bad.*every conversation.*proto 50'
+planted "a first_ns a microsecond late" \
+	'if (r["a"]["addr"], r["b"]["addr"]) == ("10.1.4.1", "10.2.4.1"): r["a_to_b"]["first_ns"] += 1000' \
+	'^bad.*first and last packet time.*10\.1\.4\.1'
+"$PY" "$IT_DIR/conv.py" records "$F" "$TMPD/fake.jsonl" --idle $IDLE --active 100000 >"$TMPD/fake-rec.out" 2>&1
+check_eq "conv.py records: the truth as one record per conversation fails only where it must (the long UDP flow ends forced, not idle)" \
+	"1 udp 10.3.0.1:5004" "$(grep -c '^bad' "$TMPD/fake-rec.out") $(grep '^bad' "$TMPD/fake-rec.out" | grep -o 'udp 10\.3\.0\.1:5004' | head -1)"
+
+# ------------------------------------------------------------ 5-tuple
+
+if flows_ok main -r "$F" --json --idle-timeout $IDLE --active-timeout $ACTIVE; then
+	conv "5tuple" compare "$F" "$TMPD/main.out"
+	conv "5tuple" records "$F" "$TMPD/main.out" --idle $IDLE --active $ACTIVE
+
+	want=$(seq $(( (LONG + ACTIVE - 1) / ACTIVE - 1 )) | sed 's/.*/& active/'; echo "$(( (LONG + ACTIVE - 1) / ACTIVE )) forced")
+	check_eq "the long UDP flow ($LONG s, a packet a second): $(( (LONG + ACTIVE - 1) / ACTIVE )) records, active then forced" \
+		"$want" "$(records_of main 10.3.0.1 5004)"
+	LT=$((LONG * 3 / 4))
+	tport=$(jq -r '.conversations[] | select(.kind == "tcp_long") | .a.port' "$E")
+	want=$(seq $(( (LT + ACTIVE - 1) / ACTIVE - 1 )) | sed 's/.*/& active/'; echo "$(( (LT + ACTIVE - 1) / ACTIVE )) tcp_end")
+	check_eq "the long TCP session ($LT s, FIN at the end): records active then tcp_end" \
+		"$want" "$(records_of main 10.3.0.3 "$tport")"
+	check_eq "a UDP 5-tuple idle for $GAP s (> --idle-timeout $IDLE) then used again: two conversations, both ended idle" \
+		"$(printf '1 idle\n1 idle')" "$(records_of main 10.4.0.1 40404)"
+	check_eq "a TCP 5-tuple closed, then opened again $GAP s later: two conversations, both tcp_end" \
+		"$(printf '1 tcp_end\n1 tcp_end')" "$(records_of main 10.4.0.3 45000)"
+	bad=$(jq -r 'select(.type == "flow" and .proto == 6) | .a_to_b.tcp_flags, .b_to_a.tcp_flags' \
+		"$TMPD/main.out" | grep -v '^[FSRPAUEC]*$' | sort | uniq -c | sort -rn | head -3 | tr '\n' ' ')
+	check_eq "tcp_flags in the issue's letters (\"SPA\": F S R P A U E C)" "" "$bad"
+
+	s=$(summary main)
+	check_eq "summary: matched = the file's packets (tshark)" "$(nframes "$F")" "$(jq .kernel.matched <<<"$s")"
+	check_eq "summary: flow_packets + not_flow_packets + overflow_packets = matched" \
+		"$(jq .kernel.matched <<<"$s")" "$(jq '.kernel | .flow_packets + .not_flow_packets + .overflow_packets' <<<"$s")"
+	check_eq "summary: flow_packets and flow_bytes = the records' sums" "$(rec_sums main)" \
+		"$(jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"' <<<"$s")"
+	check_eq "summary: not_flow = the frames without an IP header (ARP, bad IHL), packets and bytes" \
+		"$(jq -r '.not_flow | "\(.packets) \(.bytes)"' "$E")" "$(jq -r '.kernel | "\(.not_flow_packets) \(.not_flow_bytes)"' <<<"$s")"
+	check_eq "summary: nothing overflowed, one kernel entry created per conversation" \
+		"0 0 $N_CONV" "$(jq -r '.kernel | "\(.overflow_packets) \(.overflow_bytes) \(.created)"' <<<"$s")"
+	check_eq "summary: written = records = the flow lines" \
+		"$(jq -s '[.[] | select(.type == "flow")] | length' "$TMPD/main.out") 0" \
+		"$(jq -r '"\(.written) \(.write_errors)"' <<<"$s")"
+	check_eq "summary: open (at the end of the file) = the records ended forced" \
+		"$(jq -s '[.[] | select(.type == "flow" and .end_reason == "forced")] | length' "$TMPD/main.out")" \
+		"$(jq .flows.open <<<"$s")"
+
+	# the same file twice, and as pcapng: the same records
+	if flows_ok again -r "$F" --json --idle-timeout $IDLE --active-timeout $ACTIVE; then
+		check_eq "the same file again: the same records" "$(norm main | md5sum)" "$(norm again | md5sum)"
+	fi
+	if flows_ok tc -r "$F" --hook tc --json --idle-timeout $IDLE --active-timeout $ACTIVE; then
+		check_eq "--hook tc: the same records as at XDP (every frame fits a TC test run)" \
+			"$(norm main | md5sum)" "$(norm tc | md5sum)"
+		check_eq "--hook tc: not_run 0" 0 "$(summary tc | jq .not_run)"
+	fi
+	if flows_ok ng -r "$TMPD/flows.pcapng" --json --idle-timeout $IDLE --active-timeout $ACTIVE; then
+		check_eq "pcapng: the same records as the pcap" "$(norm main | md5sum)" "$(norm ng | md5sum)"
+		conv "pcapng" compare "$TMPD/flows.pcapng" "$TMPD/ng.out"
+	fi
+fi
+
+# --active-timeout 0: a flow is exported only when it ends.
+if flows_ok noactive -r "$F" --json --idle-timeout $IDLE --active-timeout 0; then
+	check_eq "--active-timeout 0: the long UDP flow is one record, forced at the end of the file" \
+		"1 forced" "$(records_of noactive 10.3.0.1 5004)"
+fi
+
+# ------------------------------------------------------------ host pairs
+
+if flows_ok hostpair -r "$F" --json --by hostpair; then
+	conv "hostpair" compare "$F" "$TMPD/hostpair.out" --by hostpair
+	bad=$(jq -c 'select(.type == "flow" and (.protocol != "any" or .a.port != null or .b.port != null))
+		| {protocol, a, b}' "$TMPD/hostpair.out" | head -2)
+	check_eq "--by hostpair: protocol \"any\", no ports" "" "$bad"
+fi
+
+# ------------------------------------------------------------ expressions
+
+for expr in 'tcp port 80' 'icmp or icmp6' 'udp and net 10.4.0.0/16'; do
+	lbl="expression '$expr'"
+	sub=$TMPD/expr.pcap
+	tcpdump --time-stamp-precision=nano -r "$F" -w "$sub" "$expr" 2>/dev/null || { nok "$lbl: tcpdump -r keeps its packets"; continue; }
+	if flows_ok expr -r "$F" --json --idle-timeout $IDLE --active-timeout $ACTIVE "$expr"; then
+		conv "$lbl" compare "$sub" "$TMPD/expr.out"
+		check_eq "$lbl: summary matched = the packets tcpdump keeps; no flow from others" \
+			"$(nframes "$sub") 0" "$(summary expr | jq -r '"\(.kernel.matched) \(.kernel.not_flow_packets + .kernel.overflow_packets)"')"
+	fi
+done
+
+# ------------------------------------------------------------ overflow
+
+if flows_ok small -r "$F" --json --idle-timeout $IDLE --max-flows 16; then
+	s=$(summary small)
+	tot=$(jq -r '"\(.file.packets - .not_flow.packets) \(.file.bytes - .not_flow.bytes)"' "$E")
+	read -r rp rb < <(rec_sums small)
+	op=$(jq .kernel.overflow_packets <<<"$s")
+	ob=$(jq .kernel.overflow_bytes <<<"$s")
+	if [ "${op:-0}" -gt 0 ] && [ "$(jq .memory.max_flows <<<"$s")" = 16 ]; then
+		ok "--max-flows 16 with $N_CONV conversations: overflow counted ($op packets, $ob bytes)"
+	else
+		nok "--max-flows 16 with $N_CONV conversations: overflow counted"
+		diag "$s"
+	fi
+	check_eq "--max-flows 16: records + overflow = every IP packet of the file (packets, bytes)" \
+		"$tot" "$((rp + op)) $((rb + ob))"
+	check_eq "--max-flows 16: flow_packets + not_flow_packets + overflow_packets = matched = the file" \
+		"$N_FILE $N_FILE" "$(jq -r '.kernel | "\(.matched) \(.flow_packets + .not_flow_packets + .overflow_packets)"' <<<"$s")"
+fi
+
+# ------------------------------------------------------------ usage errors
+
+usage_err() { # description, flows arguments...
+	local d=$1 err lines
+	shift
+	flows_run usage "$@"
+	err=$(cat "$TMPD/usage.err")
+	lines=$(grep -c '' "$TMPD/usage.err")
+	if [ "${RC[usage]}" -eq 2 ] && [ "$lines" -eq 1 ] && [[ $err == "pktscope: "* ]] &&
+		[ ! -s "$TMPD/usage.out" ]; then
+		ok "usage error, $d: exit 2, one line: $err"
+	else
+		nok "usage error, $d: exit 2, one stderr line starting 'pktscope: ', nothing on stdout"
+		diag "exit ${RC[usage]}, $lines line(s): ${err:-(empty)}"
+		diag "stdout: $(head -c 300 "$TMPD/usage.out")"
+	fi
+}
+echo "not a capture" >"$TMPD/junk.pcap"
+usage_err "--idle-timeout 0" -r "$F" --json --idle-timeout 0
+usage_err "--idle-timeout -1" -r "$F" --json --idle-timeout -1
+usage_err "--idle-timeout abc" -r "$F" --json --idle-timeout abc
+usage_err "--active-timeout -5" -r "$F" --json --active-timeout -5
+usage_err "--active-timeout 1x" -r "$F" --json --active-timeout 1x
+usage_err "--fin-timeout x" -r "$F" --json --fin-timeout x
+usage_err "--max-flows 0" -r "$F" --json --max-flows 0
+usage_err "--max-flows lots" -r "$F" --json --max-flows lots
+usage_err "--by port" -r "$F" --json --by port
+usage_err "an unknown option" -r "$F" --json --no-such-option
+usage_err "a file that does not exist" -r "$TMPD/missing.pcap" --json
+usage_err "a file that is not a capture" -r "$TMPD/junk.pcap" --json
+usage_err "a bad expression" -r "$F" --json 'tcp port'
