@@ -2,7 +2,7 @@
 /*
  * The event stage: after parse and count, a packet the filter keeps (every
  * packet when there is no filter) is sampled and sent to user space through
- * one ring buffer, with cap_len bytes of the frame when capturing.
+ * one ring buffer, with rec.caplen bytes of the frame when capturing.
  *
  * With a filter, the datapath stashes the parse summary in a per-CPU map and
  * tail-calls the translated filter; the filter tail-calls the emit program
@@ -104,6 +104,8 @@ static __always_inline long ps_load_max(void *ctx, bool is_xdp, __u32 off, void 
 
 #define ps_load(ctx, is_xdp, off, dst, len) ps_load_max(ctx, is_xdp, off, dst, len, len)
 
+#define PS_NSEC_PER_SEC 1000000000ULL
+
 static __always_inline void ps_event_addrs(void *ctx, bool is_xdp, const struct ps_pkt *p,
 					   struct ps_event *e)
 {
@@ -155,7 +157,7 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 	struct ps_scratch *s;
 	struct ps_event *e;
 	__u32 key = bpf_get_smp_processor_id(), cap = 0, size;
-	__u64 flags = 0;
+	__u64 flags = 0, now;
 
 	if (!evc)
 		return;
@@ -171,9 +173,15 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 	}
 	e = &s->ev;
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
+	/* Wall-clock time, as a pcap record holds it, so that capture writes
+	 * the record as it is.  CLOCK_TAI, unlike CLOCK_MONOTONIC, follows
+	 * steps of the system clock, as tcpdump's time stamps do; it differs
+	 * from UTC by the leap seconds, which user space measured at load. */
+	now = bpf_ktime_get_tai_ns() - ps_cfg.tai_utc_ns;
+	e->rec.ts_sec = now / PS_NSEC_PER_SEC;
+	e->rec.ts_nsec = now % PS_NSEC_PER_SEC;
+	e->rec.len = p->len;
 	e->ifindex = c->ifindex;
-	e->wire_len = p->len;
 	e->slot = slot;
 	e->result = p->result;
 	e->l2_ctr = p->l2_ctr;
@@ -213,7 +221,7 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 			evc->c[PS_EV_LOST_FULL]++; /* cannot happen: the frame is that long */
 			return;
 		}
-		e->cap_len = cap;
+		e->rec.caplen = cap;
 	}
 	size = sizeof(*e) + cap;
 	if (size > sizeof(*s))
