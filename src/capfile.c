@@ -514,6 +514,9 @@ static int batch_flush(struct ps_capfile *cf, struct recs_batch *b)
 
 	if (!b->n)
 		return 0;
+	/* A file opened by a rotation within the batch has its header
+	 * waiting in the buffer: it goes first. */
+	buf_flush(cf);
 	if (cf->broken)
 		err = -EIO;
 	else
@@ -542,8 +545,6 @@ int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const
 
 	if (cf->o.pcapng)
 		return write_error(cf, n, -EINVAL);
-	/* Records of ps_capfile_write() came first: they go first. */
-	buf_flush(cf);
 	b->n = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		struct ps_pcap_rec h;

@@ -228,10 +228,18 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 		return;
 	/* Adaptive wakeup: a reader woken whenever it has caught up is woken
 	 * for nearly every event at high rates.  It is woken once wake_bytes
-	 * wait instead, and polls with a timeout for the quiet times. */
-	if (ps_cfg.wake_bytes)
-		flags = bpf_ringbuf_query(&ps_events, BPF_RB_AVAIL_DATA) + size >= ps_cfg.wake_bytes ?
+	 * wait instead, and polls with a timeout for the quiet times.  The
+	 * wakeup comes as the waiting data crosses each multiple of
+	 * wake_bytes, not at every event while it stays above: each wakeup
+	 * is an irq_work on this CPU and, for a reader that sleeps, an IPI.
+	 * A record another CPU adds between the query and the output can
+	 * hide a crossing; the next multiple makes up for it. */
+	if (ps_cfg.wake_bytes) {
+		__u64 avail = bpf_ringbuf_query(&ps_events, BPF_RB_AVAIL_DATA);
+
+		flags = avail / ps_cfg.wake_bytes != (avail + size) / ps_cfg.wake_bytes ?
 				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	}
 	if (bpf_ringbuf_output(&ps_events, s, size, flags))
 		evc->c[PS_EV_LOST_FULL]++;
 	else
