@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/uio.h>
 #include <pcap/pcap.h>
 #include "capfile.h"
 #include "log.h"
@@ -28,17 +30,40 @@
 #define NG_BLOCK_MAX (PS_CAP_MAX_FRAME + 256)
 #define PS_CAP_MAX_FRAME 262144
 
+/* pcap: the nanosecond-resolution magic, as libpcap's dumper writes it. */
+#define PCAP_MAGIC_NSEC 0xa1b23c4du
+#define PCAP_HDR_LEN 24
+/* Records of ps_capfile_write() gather here before a write(2): what stdio
+ * would do, with a buffer large enough that the syscalls do not count. */
+#define PCAP_BUF_LEN (1u << 20)
+
+/* The records queued for one writev(2), all for the current file. */
+struct recs_batch {
+	struct iovec iov[IOV_MAX];
+	__u32 caplen[IOV_MAX];
+	int n;
+};
+
 struct ps_capfile {
 	struct ps_capfile_opts o;
 	FILE *f;                /* pcapng */
-	pcap_t *dead;           /* pcap: libpcap's dumper */
-	pcap_dumper_t *dumper;
+	int fd;                 /* pcap; -1 when closed */
+	bool broken;            /* pcap: a record was cut short in a stream
+				 * that cannot be truncated: the rest of this
+				 * file would not parse, nothing more goes in */
+	__u64 disk_bytes;       /* pcap: bytes of whole records (and the file
+				 * header) written to the current file */
+	__u8 *buf;              /* pcap: ps_capfile_write()'s records */
+	__u32 buf_len;
+	__u32 buf_recs;         /* records in buf, and their frame bytes */
+	__u64 buf_data;
+	struct recs_batch batch; /* pcap: ps_capfile_write_recs()'s */
 	struct {
 		__u32 ifindex;
 		char name[32];
 	} ifaces[MAX_IFACES];
 	int nifaces;
-	__u64 file_bytes;
+	__u64 file_bytes;       /* the current file's size once all is written */
 	__u64 file_start_s;     /* time the current file began (for -G) */
 	unsigned int seq;       /* -C suffix of the current file */
 	bool started;
@@ -132,14 +157,101 @@ static int ng_header(struct ps_capfile *cf)
 	return err;
 }
 
+/*
+ * Writes iov[0..cnt) whole, through short writes and signals (a pipe's
+ * reader may take it piecemeal).  Returns the bytes written; *err is 0 or
+ * -errno of the write that failed.
+ */
+static __u64 write_all(int fd, struct iovec *iov, int cnt, int *err)
+{
+	__u64 done = 0;
+	ssize_t n;
+
+	*err = 0;
+	while (cnt > 0) {
+		n = writev(fd, iov, cnt);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*err = -errno;
+			break;
+		}
+		if (n == 0) {
+			*err = -EIO;
+			break;
+		}
+		done += n;
+		while (cnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (__u8 *)iov->iov_base + n;
+			iov->iov_len -= n;
+		}
+	}
+	return done;
+}
+
+/*
+ * After a failed write: takes the current file back to its last whole
+ * record, so that it still reads to the end, and makes the size accounting
+ * match.  Where that is impossible (a pipe), the file is cut mid-record for
+ * good: nothing more is written to it.
+ */
+static void cut_back(struct ps_capfile *cf, bool partial)
+{
+	if (partial && ftruncate(cf->fd, cf->disk_bytes))
+		cf->broken = true;
+	else if (partial && lseek(cf->fd, cf->disk_bytes, SEEK_SET) < 0)
+		cf->broken = true;
+	cf->file_bytes = cf->disk_bytes;
+}
+
+/* Writes what ps_capfile_write() gathered; on failure none of its records
+ * count as written. */
+static int buf_flush(struct ps_capfile *cf)
+{
+	struct iovec iov = { .iov_base = cf->buf, .iov_len = cf->buf_len };
+	__u64 done;
+	int err = 0;
+
+	if (!cf->buf_len)
+		return 0;
+	if (cf->broken) {
+		err = -EIO;
+		done = 0;
+	} else {
+		done = write_all(cf->fd, &iov, 1, &err);
+	}
+	if (err) {
+		cf->st.packets -= cf->buf_recs;
+		cf->st.bytes -= cf->buf_data;
+		cf->st.write_errors += cf->buf_recs;
+		if (!cf->broken)
+			cut_back(cf, done > 0);
+		/* Records after a missing file header would not parse. */
+		if (!cf->disk_bytes)
+			cf->broken = true;
+		if (!cf->err)
+			cf->err = err;
+	} else {
+		cf->disk_bytes += done;
+	}
+	cf->buf_len = 0;
+	cf->buf_recs = 0;
+	cf->buf_data = 0;
+	return err;
+}
+
 static void close_current(struct ps_capfile *cf)
 {
-	if (cf->dumper) {
-		pcap_dump_flush(cf->dumper);
-		if (ferror(pcap_dump_file(cf->dumper)) && !cf->err)
+	if (cf->fd >= 0) {
+		buf_flush(cf);
+		if (cf->fd != STDOUT_FILENO && close(cf->fd) && !cf->err)
 			cf->err = -EIO;
-		pcap_dump_close(cf->dumper);
-		cf->dumper = NULL;
+		cf->fd = -1;
 	}
 	if (cf->f) {
 		if ((fflush(cf->f) || ferror(cf->f)) && !cf->err)
@@ -150,6 +262,24 @@ static void close_current(struct ps_capfile *cf)
 	}
 }
 
+/* The file header, as libpcap's dumper writes it: version 2.4, no time
+ * zone, the snap length, Ethernet. */
+static void pcap_header(struct ps_capfile *cf)
+{
+	struct pcap_file_header h = {
+		.magic = PCAP_MAGIC_NSEC,
+		.version_major = PCAP_VERSION_MAJOR,
+		.version_minor = PCAP_VERSION_MINOR,
+		.snaplen = cf->o.snaplen,
+		.linktype = DLT_EN10MB,
+	};
+
+	_Static_assert(sizeof(h) == PCAP_HDR_LEN, "pcap file header");
+	memcpy(cf->buf, &h, sizeof(h));
+	cf->buf_len = sizeof(h);
+	cf->file_bytes = sizeof(h);
+}
+
 static int open_current(struct ps_capfile *cf)
 {
 	char path[PATH_MAX];
@@ -158,12 +288,17 @@ static int open_current(struct ps_capfile *cf)
 	file_name(cf, path, sizeof(path));
 	cf->file_bytes = 0;
 	if (!cf->o.pcapng) {
-		cf->dumper = pcap_dump_open(cf->dead, to_stdout ? "-" : path);
-		if (!cf->dumper) {
-			ps_err("cannot write %s: %s", path, pcap_geterr(cf->dead));
-			return -EINVAL;
+		cf->fd = to_stdout ? STDOUT_FILENO :
+				     open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (cf->fd < 0) {
+			int err = -errno;
+
+			ps_err("cannot write %s: %s", path, strerror(-err));
+			return err;
 		}
-		cf->file_bytes = 24;
+		cf->broken = false;
+		cf->disk_bytes = 0;
+		pcap_header(cf);
 	} else {
 		cf->f = to_stdout ? stdout : fopen(path, "we");
 		if (!cf->f) {
@@ -195,28 +330,29 @@ int ps_capfile_open(struct ps_capfile **out, const struct ps_capfile_opts *o)
 	if (!cf)
 		return -ENOMEM;
 	cf->o = *o;
+	cf->fd = -1;
 	if (!cf->o.snaplen || cf->o.snaplen > PS_CAP_MAX_FRAME)
 		cf->o.snaplen = PS_CAP_MAX_FRAME;
 	cf->file_start_s = time(NULL);
 	if (!o->pcapng) {
-		cf->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, cf->o.snaplen,
-								PCAP_TSTAMP_PRECISION_NANO);
-		if (!cf->dead) {
-			free(cf);
-			return -ENOMEM;
+		cf->buf = malloc(PCAP_BUF_LEN);
+		if (!cf->buf) {
+			err = -ENOMEM;
+			goto err_free;
 		}
 	}
 	/* The first file is opened now, so a path that cannot be written is
 	 * refused before anything is attached. */
 	err = open_current(cf);
-	if (err) {
-		if (cf->dead)
-			pcap_close(cf->dead);
-		free(cf);
-		return err;
-	}
+	if (err)
+		goto err_free;
 	*out = cf;
 	return 0;
+
+err_free:
+	free(cf->buf);
+	free(cf);
+	return err;
 }
 
 int ps_capfile_add_iface(struct ps_capfile *cf, __u32 ifindex, const char *name)
@@ -233,14 +369,19 @@ int ps_capfile_add_iface(struct ps_capfile *cf, __u32 ifindex, const char *name)
 	return cf->nifaces++;
 }
 
-static int rotate_if_due(struct ps_capfile *cf, __u64 ts_s, __u32 record)
+static bool rotation_due(const struct ps_capfile *cf, __u64 ts_s, __u32 record)
 {
 	bool by_time = cf->o.rotate_secs && ts_s >= cf->file_start_s + cf->o.rotate_secs;
 	bool by_size = cf->o.rotate_bytes && cf->file_bytes + record > cf->o.rotate_bytes &&
 		       cf->file_bytes > 32 /* more than the headers */;
 
-	if (!by_time && !by_size)
-		return 0;
+	return by_time || by_size;
+}
+
+static int rotate(struct ps_capfile *cf, __u64 ts_s)
+{
+	bool by_time = cf->o.rotate_secs && ts_s >= cf->file_start_s + cf->o.rotate_secs;
+
 	close_current(cf);
 	if (by_time) {
 		/* Files start on multiples of -G from the first one's start,
@@ -254,47 +395,84 @@ static int rotate_if_due(struct ps_capfile *cf, __u64 ts_s, __u32 record)
 	return open_current(cf);
 }
 
+/* -G's first period starts with the first packet's time, which is the
+ * clock of a replayed file too. */
+static int first_record(struct ps_capfile *cf, __u64 ts_s)
+{
+	char old[PATH_MAX];
+
+	cf->started = true;
+	if (!cf->o.rotate_secs || ts_s == cf->file_start_s)
+		return 0;
+	/* The file opened at start-up (to refuse a bad path early) holds only
+	 * headers and is named for another period: it makes way for the first
+	 * packet's. */
+	file_name(cf, old, sizeof(old));
+	close_current(cf);
+	unlink(old);
+	cf->st.files--;
+	cf->file_start_s = ts_s;
+	return open_current(cf);
+}
+
+/* What comes before each record: the first file's period, a new file when
+ * -C or -G says so.  'record' is what the record adds to the file. */
+static int before_record(struct ps_capfile *cf, __u64 ts_s, __u32 record)
+{
+	if (!cf->started && first_record(cf, ts_s))
+		return -EIO;
+	if (rotation_due(cf, ts_s, record) && rotate(cf, ts_s))
+		return -EIO;
+	return 0;
+}
+
+static int write_error(struct ps_capfile *cf, __u64 n, int err)
+{
+	cf->st.write_errors += n;
+	if (!cf->err)
+		cf->err = err;
+	return err;
+}
+
+/* Adds one record to the buffer, writing the buffer out first if full. */
+static int buf_put(struct ps_capfile *cf, __u64 ts_ns, const void *data, __u32 caplen,
+		   __u32 wirelen)
+{
+	struct ps_pcap_rec h = {
+		.ts_sec = ts_ns / 1000000000ULL,
+		.ts_nsec = ts_ns % 1000000000ULL,
+		.caplen = caplen,
+		.len = wirelen,
+	};
+	__u32 need = sizeof(h) + caplen;
+
+	if (cf->buf_len + need > PCAP_BUF_LEN)
+		buf_flush(cf);
+	if (cf->fd < 0 || cf->broken || need > PCAP_BUF_LEN)
+		return -EIO;
+	memcpy(cf->buf + cf->buf_len, &h, sizeof(h));
+	memcpy(cf->buf + cf->buf_len + sizeof(h), data, caplen);
+	cf->buf_len += need;
+	cf->buf_recs++;
+	cf->buf_data += caplen;
+	cf->file_bytes += need;
+	return 0;
+}
+
 int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inbound,
 		     const char *hook, const void *data, __u32 caplen, __u32 wirelen)
 {
 	__u64 ts_s = ts_ns / 1000000000ULL;
-	int err, idx;
+	int idx;
 
-	if (!cf->started) {
-		/* -G's first period starts with the first packet's time, which
-		 * is the clock of a replayed file too. */
-		cf->started = true;
-		if (cf->o.rotate_secs && ts_s != cf->file_start_s) {
-			char old[PATH_MAX];
-
-			/* The file opened at start-up (to refuse a bad path
-			 * early) holds only headers and is named for another
-			 * period: it makes way for the first packet's. */
-			file_name(cf, old, sizeof(old));
-			close_current(cf);
-			unlink(old);
-			cf->st.files--;
-			cf->file_start_s = ts_s;
-			if (open_current(cf))
-				goto fail;
-		}
-	}
 	if (caplen > cf->o.snaplen)
 		caplen = cf->o.snaplen;
-	if (rotate_if_due(cf, ts_s, caplen + 64))
-		goto fail;
+	if (before_record(cf, ts_s, caplen + 64))
+		return write_error(cf, 1, -EIO);
 
 	if (!cf->o.pcapng) {
-		struct pcap_pkthdr h = {
-			.ts = { .tv_sec = ts_s, .tv_usec = ts_ns % 1000000000ULL },
-			.caplen = caplen,
-			.len = wirelen,
-		};
-
-		pcap_dump((u_char *)cf->dumper, &h, data);
-		if (ferror(pcap_dump_file(cf->dumper)))
-			goto fail;
-		cf->file_bytes += 16 + caplen;
+		if (buf_put(cf, ts_ns, data, caplen, wirelen))
+			return write_error(cf, 1, -EIO);
 	} else {
 		__u8 *p = cf->block;
 		__u32 v, flags = inbound ? NG_EPB_INBOUND : NG_EPB_OUTBOUND;
@@ -303,7 +481,7 @@ int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inb
 
 		idx = ps_capfile_add_iface(cf, ifindex, "?");
 		if (idx < 0)
-			goto fail;
+			return write_error(cf, 1, -EIO);
 		v = idx;
 		memcpy(p, &v, 4);
 		v = ts_ns >> 32;
@@ -320,18 +498,95 @@ int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inb
 		n += put_opt(p + n, NG_OPT_COMMENT, comment, strlen(comment));
 		n += put_opt(p + n, NG_OPT_END, NULL, 0);
 		if (ng_write(cf, NG_EPB, n))
-			goto fail;
+			return write_error(cf, 1, -EIO);
 	}
 	cf->st.packets++;
 	cf->st.bytes += caplen;
 	return 0;
+}
 
-fail:
-	cf->st.write_errors++;
-	err = -EIO;
-	if (!cf->err)
-		cf->err = err;
+/* Writes the batch; the records that did not get out whole are errors,
+ * and a record cut short is truncated away. */
+static int batch_flush(struct ps_capfile *cf, struct recs_batch *b)
+{
+	__u64 done = 0, whole = 0;
+	int err = 0, i = 0;
+
+	if (!b->n)
+		return 0;
+	/* A file opened by a rotation within the batch has its header
+	 * waiting in the buffer: it goes first. */
+	buf_flush(cf);
+	if (cf->broken)
+		err = -EIO;
+	else
+		done = write_all(cf->fd, b->iov, b->n, &err);
+	/* write_all() moved the iovecs on: lengths come from the records. */
+	for (; i < b->n && whole + sizeof(struct ps_pcap_rec) + b->caplen[i] <= done; i++) {
+		whole += sizeof(struct ps_pcap_rec) + b->caplen[i];
+		cf->st.packets++;
+		cf->st.bytes += b->caplen[i];
+	}
+	cf->disk_bytes += whole;
+	if (err) {
+		write_error(cf, b->n - i, err);
+		if (!cf->broken)
+			cut_back(cf, done > whole);
+	}
+	b->n = 0;
 	return err;
+}
+
+int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const *recs,
+			  unsigned int n)
+{
+	struct recs_batch *b = &cf->batch;
+	int err = 0, e;
+
+	if (cf->o.pcapng)
+		return write_error(cf, n, -EINVAL);
+	b->n = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct ps_pcap_rec h;
+
+		memcpy(&h, recs[i], sizeof(h));
+		if (h.caplen > cf->o.snaplen) {
+			e = write_error(cf, 1, -EINVAL);
+			err = err ?: e;
+			continue;
+		}
+		if (!cf->started || rotation_due(cf, h.ts_sec, h.caplen + 64)) {
+			/* What is queued belongs to the file before. */
+			e = batch_flush(cf, b);
+			err = err ?: e;
+			if (before_record(cf, h.ts_sec, h.caplen + 64)) {
+				e = write_error(cf, 1, -EIO);
+				err = err ?: e;
+				continue;
+			}
+		}
+		if (cf->fd < 0) {
+			e = write_error(cf, 1, -EIO);
+			err = err ?: e;
+			continue;
+		}
+		b->iov[b->n].iov_base = (void *)recs[i];
+		b->iov[b->n].iov_len = sizeof(h) + h.caplen;
+		b->caplen[b->n] = h.caplen;
+		b->n++;
+		cf->file_bytes += sizeof(h) + h.caplen;
+		if (b->n == IOV_MAX) {
+			e = batch_flush(cf, b);
+			err = err ?: e;
+		}
+	}
+	e = batch_flush(cf, b);
+	return err ?: e;
+}
+
+void ps_capfile_stats(const struct ps_capfile *cf, struct ps_capfile_stats *st)
+{
+	*st = cf->st;
 }
 
 int ps_capfile_close(struct ps_capfile *cf, struct ps_capfile_stats *st)
@@ -341,11 +596,10 @@ int ps_capfile_close(struct ps_capfile *cf, struct ps_capfile_stats *st)
 	if (!cf)
 		return 0;
 	close_current(cf);
-	if (cf->dead)
-		pcap_close(cf->dead);
 	if (st)
 		*st = cf->st;
 	err = cf->err;
+	free(cf->buf);
 	free(cf);
 	return err;
 }

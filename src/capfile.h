@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Capture files: pcap through libpcap's dumper, pcapng written by hand
- * (libpcap 1.10 reads pcapng but cannot write it), rotated by size or time
- * with tcpdump's -C / -G naming.
+ * Capture files: pcap and pcapng, rotated by size or time with tcpdump's
+ * -C / -G naming.  Both are written here, not by libpcap: pcap records can
+ * then go to the file straight from the ring buffer (ps_capfile_write_recs),
+ * and libpcap 1.10 cannot write pcapng at all.  A pcap file is byte for
+ * byte what libpcap's dumper writes with nanosecond time stamps.
  *
  * pcapng records what pcap cannot: one interface block per interface, and
  * in each enhanced packet block the direction (epb_flags inbound/outbound)
@@ -13,6 +15,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "pktscope/abi.h"
 
 struct ps_capfile_opts {
 	const char *path;     /* "-" is standard output (no rotation) */
@@ -24,9 +27,11 @@ struct ps_capfile_opts {
 };
 
 struct ps_capfile_stats {
-	__u64 packets;
+	__u64 packets;        /* in the files */
 	__u64 bytes;          /* bytes of packet data written */
-	__u64 write_errors;   /* packets that could not be written */
+	__u64 write_errors;   /* packets that could not be written: not in
+			       * the files (a record cut short by an error is
+			       * truncated away where the output allows) */
 	__u32 files;          /* files opened, rotations included */
 };
 
@@ -39,7 +44,23 @@ int ps_capfile_add_iface(struct ps_capfile *cf, __u32 ifindex, const char *name)
 /* 'inbound' picks the pcapng direction flag, 'hook' its comment. */
 int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inbound,
 		     const char *hook, const void *data, __u32 caplen, __u32 wirelen);
-/* Flushes and closes; returns 0 or the first write error. */
+/*
+ * pcap only: writes n records that are already laid out as the file holds
+ * them, each recs[i] a struct ps_pcap_rec followed by its caplen frame
+ * bytes, in memory that does not change during the call (a ring buffer's).
+ * Nothing is copied: they go out with writev(2), up to IOV_MAX records a
+ * call, the batch split where -C or -G starts a new file.  Records are
+ * counted in the stats as ps_capfile_write() counts them; a record with
+ * caplen over the snap length is not written (a write error).  Returns 0
+ * or -errno of the first record that could not be written.
+ */
+int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const *recs,
+			  unsigned int n);
+/* The stats so far: records still buffered by ps_capfile_write() count as
+ * written until a flush fails. */
+void ps_capfile_stats(const struct ps_capfile *cf, struct ps_capfile_stats *st);
+/* Flushes and closes; returns 0 or the first write error.  'st' gets the
+ * final counts. */
 int ps_capfile_close(struct ps_capfile *cf, struct ps_capfile_stats *st);
 
 #endif

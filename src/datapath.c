@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <unistd.h>
@@ -88,6 +89,21 @@ static __u32 round_pow2(__u32 v)
 	return p;
 }
 
+/* CLOCK_TAI - CLOCK_REALTIME: a whole number of seconds (the leap seconds
+ * the system was told of; 0 if never), so rounding drops the time between
+ * the two reads. */
+static __u64 tai_utc_ns(void)
+{
+	struct timespec real, tai;
+	__s64 d;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_TAI, &tai);
+	d = ((__s64)tai.tv_sec - real.tv_sec) * 1000000000LL + (tai.tv_nsec - real.tv_nsec);
+	d = (d + 500000000LL) / 1000000000LL;
+	return d > 0 ? (__u64)d * 1000000000ULL : 0;
+}
+
 /* Sizes the event maps: a stats-only run keeps them at their minimum. */
 static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o)
 {
@@ -102,6 +118,7 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
 	cfg->events = 1;
 	cfg->sample = o->sample;
 	cfg->snaplen = o->snaplen;
+	cfg->tai_utc_ns = tai_utc_ns();
 	ring = round_pow2(o->ring_bytes ? o->ring_bytes : 8u << 20);
 	/* Wake the reader when a sixteenth of the ring waits: few wakeups at
 	 * high rates, and room left for the reader to catch up.  A test run
@@ -348,6 +365,12 @@ err_detach:
 		ps_detach(&dp->att[i]);
 	ps_owner_release(&dp->owner);
 	return err;
+}
+
+void ps_datapath_detach(struct ps_datapath *dp)
+{
+	for (int i = 0; i < PS_SLOT_MAX; i++)
+		ps_detach(&dp->att[i]);
 }
 
 void ps_datapath_close(struct ps_datapath *dp)

@@ -74,6 +74,10 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
  * nothing stays attached.  Returns 0 or -errno after one line. */
 int ps_datapath_attach(struct ps_datapath *dp, const char *ifname);
 
+/* Detaches the programs only: the maps stay readable, and nothing more
+ * comes into the ring buffer, so a last read takes all the kernel sent. */
+void ps_datapath_detach(struct ps_datapath *dp);
+
 /* Detaches, releases the claim and unloads; safe after ps_datapath_load()
  * failed, and twice. */
 void ps_datapath_close(struct ps_datapath *dp);

@@ -1,17 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/libbpf.h>
 #include "events.h"
-
-static __s64 now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (__s64)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int on_sample(void *ctx, void *data, size_t size)
 {
@@ -25,14 +16,14 @@ static int on_sample(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	memcpy(&e, data, sizeof(e));
-	if (e.cap_len > size - sizeof(e)) {
+	if (e.rec.caplen > size - sizeof(e)) {
 		ev->malformed++;
 		return 0;
 	}
 	ev->received++;
 	return ev->fn(ev->ctx, &e, (const __u8 *)data + sizeof(e),
 		      ev->ts_override_ns ? ev->ts_override_ns :
-					   (__u64)((__s64)e.ts_ns + ev->mono_to_real_ns));
+					   e.rec.ts_sec * 1000000000ULL + e.rec.ts_nsec);
 }
 
 int ps_events_open(struct ps_events *ev, int ring_fd, ps_event_fn fn, void *ctx)
@@ -40,9 +31,6 @@ int ps_events_open(struct ps_events *ev, int ring_fd, ps_event_fn fn, void *ctx)
 	memset(ev, 0, sizeof(*ev));
 	ev->fn = fn;
 	ev->ctx = ctx;
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: one offset maps it to wall
-	 * time (a later clock step is not followed, as in tcpdump's -j host). */
-	ev->mono_to_real_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
 	ev->rb = ring_buffer__new(ring_fd, on_sample, ev, NULL);
 	if (!ev->rb)
 		return -errno;

@@ -8,8 +8,9 @@
 
 struct ring_buffer;
 
-/* Called for each event: 'ev' is a copy, 'data' the ev->cap_len frame bytes
- * (valid during the call only), 'ts_real_ns' the time in CLOCK_REALTIME.
+/* Called for each event: 'ev' is a copy, 'data' the ev->rec.caplen frame
+ * bytes (valid during the call only), 'ts_real_ns' the time in
+ * CLOCK_REALTIME.
  * A non-zero return stops the current poll and is passed back. */
 typedef int (*ps_event_fn)(void *ctx, const struct ps_event *ev, const __u8 *data,
 			   __u64 ts_real_ns);
@@ -18,7 +19,6 @@ struct ps_events {
 	struct ring_buffer *rb;
 	ps_event_fn fn;
 	void *ctx;
-	__s64 mono_to_real_ns; /* add to a bpf_ktime_get_ns() stamp */
 	__u64 received;
 	__u64 malformed;       /* records shorter than they say: a bug, counted */
 	__u64 ts_override_ns;  /* when set, events get this time (file replay) */

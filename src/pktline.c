@@ -205,9 +205,9 @@ void ps_line_text(FILE *f, const struct ps_event *e, __u64 ts_ns, const char *if
 	/* After an L4 "length" (its payload, as tcpdump prints it) the frame's
 	 * size reads apart; other lines end with tcpdump's "length". */
 	if (e->ip_ver)
-		fprintf(f, ", %u bytes", e->wire_len);
+		fprintf(f, ", %u bytes", e->rec.len);
 	else
-		fprintf(f, ", length %u", e->wire_len);
+		fprintf(f, ", length %u", e->rec.len);
 	if (e->flags & PS_EVF_FRAG_FIRST)
 		fprintf(f, " [frag first]");
 	if (e->flags & PS_EVF_FRAG_LATER)
@@ -243,7 +243,7 @@ json_t *ps_line_json(const struct ps_event *e, __u64 ts_ns, const char *ifname)
 	o = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:i}", "time", when, "ifname", ifname, "ifindex",
 		      (int)e->ifindex, "hook", hook_name(e->slot), "direction",
 		      egress(e->slot) ? "egress" : "ingress", "length",
-		      (int)e->wire_len, "caplen", (int)e->cap_len);
+		      (int)e->rec.len, "caplen", (int)e->rec.caplen);
 	if (e->l2_ctr) {
 		char et[8];
 

@@ -2,7 +2,7 @@
 /*
  * The event stage: after parse and count, a packet the filter keeps (every
  * packet when there is no filter) is sampled and sent to user space through
- * one ring buffer, with cap_len bytes of the frame when capturing.
+ * one ring buffer, with rec.caplen bytes of the frame when capturing.
  *
  * With a filter, the datapath stashes the parse summary in a per-CPU map and
  * tail-calls the translated filter; the filter tail-calls the emit program
@@ -81,6 +81,8 @@ static __always_inline struct ps_ev_counters *ps_evc(void)
 	return bpf_map_lookup_elem(&ps_ev_counters, &zero);
 }
 
+#define PS_NSEC_PER_SEC 1000000000ULL
+
 static __always_inline void ps_event_addrs(void *ctx, bool is_xdp, const struct ps_pkt *p,
 					   struct ps_event *e)
 {
@@ -133,7 +135,7 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 	struct ps_scratch *s;
 	struct ps_event *e;
 	__u32 key = bpf_get_smp_processor_id(), cap = 0, size;
-	__u64 flags = 0;
+	__u64 flags = 0, now;
 
 	if (ps_cfg.sample > 1 && evc->sample_seq++ % ps_cfg.sample) {
 		evc->c[PS_EV_SAMPLED_OUT]++;
@@ -146,9 +148,15 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 	}
 	e = &s->ev;
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
+	/* Wall-clock time, as a pcap record holds it, so that capture writes
+	 * the record as it is.  CLOCK_TAI, unlike CLOCK_MONOTONIC, follows
+	 * steps of the system clock, as tcpdump's time stamps do; it differs
+	 * from UTC by the leap seconds, which user space measured at load. */
+	now = bpf_ktime_get_tai_ns() - ps_cfg.tai_utc_ns;
+	e->rec.ts_sec = now / PS_NSEC_PER_SEC;
+	e->rec.ts_nsec = now % PS_NSEC_PER_SEC;
+	e->rec.len = p->len;
 	e->ifindex = c->ifindex;
-	e->wire_len = p->len;
 	e->slot = slot;
 	e->result = p->result;
 	e->l2_ctr = p->l2_ctr;
@@ -188,17 +196,25 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 			evc->c[PS_EV_LOST_FULL]++; /* cannot happen: the frame is that long */
 			return;
 		}
-		e->cap_len = cap;
+		e->rec.caplen = cap;
 	}
 	size = sizeof(*e) + cap;
 	if (size > sizeof(*s))
 		return;
 	/* Adaptive wakeup: a reader woken whenever it has caught up is woken
 	 * for nearly every event at high rates.  It is woken once wake_bytes
-	 * wait instead, and polls with a timeout for the quiet times. */
-	if (ps_cfg.wake_bytes)
-		flags = bpf_ringbuf_query(&ps_events, BPF_RB_AVAIL_DATA) + size >= ps_cfg.wake_bytes ?
+	 * wait instead, and polls with a timeout for the quiet times.  The
+	 * wakeup comes as the waiting data crosses each multiple of
+	 * wake_bytes, not at every event while it stays above: each wakeup
+	 * is an irq_work on this CPU and, for a reader that sleeps, an IPI.
+	 * A record another CPU adds between the query and the output can
+	 * hide a crossing; the next multiple makes up for it. */
+	if (ps_cfg.wake_bytes) {
+		__u64 avail = bpf_ringbuf_query(&ps_events, BPF_RB_AVAIL_DATA);
+
+		flags = avail / ps_cfg.wake_bytes != (avail + size) / ps_cfg.wake_bytes ?
 				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	}
 	if (bpf_ringbuf_output(&ps_events, s, size, flags))
 		evc->c[PS_EV_LOST_FULL]++;
 	else

@@ -125,7 +125,10 @@ struct ps_config {
 	__u8 user_clock;    /* flow times from ps_user_clock_ns (user space
 			     * sets it per packet: -r's file time, a packet
 			     * socket's timestamp), not bpf_ktime_get_ns() */
-	__u8 pad[3];
+	__u8 pad[7];
+	__u64 tai_utc_ns;   /* CLOCK_TAI - CLOCK_REALTIME (the leap seconds),
+			     * measured at load: bpf_ktime_get_tai_ns() less
+			     * this is the wall-clock time of the event */
 };
 
 /* Largest snap length: the per-CPU scratch buffer an event is built in. */
@@ -157,19 +160,31 @@ struct ps_ev_counters {
 #define PS_EVF_TTL_LOW 0x08
 #define PS_EVF_FRAG_FIRST 0x10
 #define PS_EVF_FRAG_LATER 0x20
-#define PS_EVF_TRUNC 0x40    /* cap_len < wire_len (snap length) */
+#define PS_EVF_TRUNC 0x40    /* rec.caplen < rec.len (snap length) */
 
 /*
- * One packet event.  The header is what `watch` prints from; `capture` adds
- * cap_len bytes of the frame after it (the frame as on the wire: a VLAN tag
- * the kernel moved into metadata is put back).  User space copies a record
- * out of the ring before reading it.
+ * A pcap record header, nanosecond resolution (magic 0xa1b23c4d), in host
+ * byte order as a pcap file written on this host has it.  The kernel writes
+ * it into every event, right before the frame bytes, so that a capture
+ * writes header and frame straight from the ring buffer with one iovec.
+ */
+struct ps_pcap_rec {
+	__u32 ts_sec;    /* wall-clock time (CLOCK_REALTIME), seconds */
+	__u32 ts_nsec;   /* and nanoseconds */
+	__u32 caplen;    /* frame bytes that follow */
+	__u32 len;       /* frame length on the wire */
+};
+
+/*
+ * One packet event.  The fields before 'rec' are what `watch` prints from;
+ * `capture` adds rec.caplen bytes of the frame after it (the frame as on
+ * the wire: a VLAN tag the kernel moved into metadata is put back).  'rec'
+ * is last, so that it and the frame are one run of bytes; the ring buffer
+ * starts each record 8-byte aligned, so rec and the frame are too.  User
+ * space copies whatever it reads of a record out of the ring first.
  */
 struct ps_event {
-	__u64 ts_ns;     /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u32 ifindex;
-	__u32 wire_len;  /* frame length on the wire */
-	__u32 cap_len;   /* frame bytes that follow the header */
 	__u8 slot;       /* enum ps_slot: hook and direction */
 	__u8 result;     /* PS_CTR_OK or the malformed/unparsed reason */
 	__u8 l2_ctr;     /* enum ps_counter of the L2 class, 0 if none */
@@ -187,7 +202,15 @@ struct ps_event {
 	__u8 saddr[16];  /* IPv4 in the first 4 bytes; ARP: sender IPv4, then
 			  * sender MAC in bytes 4-9 */
 	__u8 daddr[16];  /* ARP target address */
+	__u8 pad2[2];
+	struct ps_pcap_rec rec; /* time, caplen, wire length */
 };
+
+/* The frame follows 'rec' with no gap, at an 8-byte boundary. */
+_Static_assert(sizeof(struct ps_event) ==
+		       __builtin_offsetof(struct ps_event, rec) + sizeof(struct ps_pcap_rec),
+	       "ps_event.rec must be the last bytes of the event");
+_Static_assert(sizeof(struct ps_event) % 8 == 0, "the frame must start 8-byte aligned");
 
 /*
  * The flow stage: a per-CPU hash map of conversations.  Both directions of a

@@ -63,7 +63,7 @@ static int write_event(void *ctx, const struct ps_event *e, const __u8 *data, __
 {
 	return ps_capfile_write(ctx, ts_ns, e->ifindex,
 				!strcmp(ps_slot_direction(e->slot), "ingress"),
-				ps_slot_hook(e->slot), data, e->cap_len, e->wire_len);
+				ps_slot_hook(e->slot), data, e->rec.caplen, e->rec.len);
 }
 
 int cmd_capture(int argc, char **argv)
@@ -95,11 +95,21 @@ int cmd_capture(int argc, char **argv)
 		goto out;
 	s.a = &a;
 	s.sink_ctx = cf;
+	/* Live pcap: from the rings straight to the file.  pcapng has
+	 * per-packet fields to fill in (interface, direction, hook), a file
+	 * or a socket runs one packet at a time: those take the events one
+	 * by one. */
+	if (!a.pcapng && !a.file && a.dp.hook != PS_HOOK_SOCKET)
+		s.pcap_direct = cf;
 	cli_signals();
 	err = ev_session_run(&s, declare_iface);
 	if (ps_capfile_close(cf, &cst) && !err)
 		ps_err("writing %s failed: %llu packets could not be written", a.write,
 		       (unsigned long long)cst.write_errors);
+	/* The file's own counts are the last word: a record the sink took
+	 * may have failed when its buffer was written out. */
+	s.done = cst.packets;
+	s.sink_errors = cst.write_errors;
 	if (!err) {
 		extra = json_pack("{s:I,s:I}", "files", (json_int_t)cst.files, "bytes_written",
 				  (json_int_t)cst.bytes);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <stdint.h>
 #include <time.h>
 #include <pcap/pcap.h>
 #include "cli.h"
@@ -13,6 +14,7 @@
 #include "iface.h"
 #include "log.h"
 #include "replay.h"
+#include "ringcap.h"
 #include "sockcap.h"
 #include "testrun.h"
 
@@ -347,6 +349,13 @@ static void sum_kernel(struct ev_session *s, struct ps_datapath *dps, int n)
 				s->kernel.c[k] += one.c[k];
 }
 
+/* What libbpf's reader counted, for the report. */
+static void take_ev_counts(struct ev_session *s)
+{
+	s->received = s->ev.received;
+	s->malformed = s->ev.malformed;
+}
+
 struct file_run {
 	struct ev_session *s;
 	__u64 first_ns;
@@ -390,10 +399,64 @@ static int run_file(struct ev_session *s,
 	err = ps_replay_file(&dp, s->a->file, &rs, NULL, after_record, &fr);
 	s->not_run = rs.not_run;
 	sum_kernel(s, &dp, 1);
+	take_ev_counts(s);
 	ps_events_close(&s->ev);
 out:
 	ps_datapath_close(&dp);
 	return err;
+}
+
+/*
+ * Live events are read one of two ways: through libbpf's ring_buffer, each
+ * handed to the sink, or, for a capture to pcap, from the rings straight to
+ * the file (ps_ringcap, when 'rc' is set).
+ */
+static int reader_open(struct ev_session *s, struct ps_ringcap *rc, struct ps_datapath *dps,
+		       int n)
+{
+	int fds[CLI_MAX_IFACES], err, i;
+
+	for (i = 0; i < n; i++)
+		fds[i] = ps_datapath_ring_fd(&dps[i]);
+	if (rc)
+		return ps_ringcap_open(rc, fds, n, s->pcap_direct);
+	err = ps_events_open(&s->ev, fds[0], on_event, s);
+	for (i = 1; !err && i < n; i++)
+		err = ps_events_add(&s->ev, fds[i]);
+	return err;
+}
+
+/* The events -c still lets through. */
+static __u64 room(const struct ev_session *s)
+{
+	if (!s->a->count)
+		return UINT64_MAX;
+	return s->done < (__u64)s->a->count ? (__u64)s->a->count - s->done : 0;
+}
+
+/* Waits up to timeout_ms (-1: not at all) and handles what is ready. */
+static int reader_poll(struct ev_session *s, struct ps_ringcap *rc, int timeout_ms)
+{
+	int err;
+
+	if (!rc)
+		return timeout_ms < 0 ? ps_events_drain(&s->ev) : ps_events_poll(&s->ev, timeout_ms);
+	err = timeout_ms < 0 ? ps_ringcap_drain(rc, room(s)) : ps_ringcap_poll(rc, timeout_ms, room(s));
+	s->done = rc->written;
+	s->sink_errors = rc->write_errors;
+	s->received = rc->received;
+	s->malformed = rc->malformed;
+	return err;
+}
+
+static void reader_close(struct ev_session *s, struct ps_ringcap *rc)
+{
+	if (rc) {
+		ps_ringcap_close(rc);
+		return;
+	}
+	take_ev_counts(s);
+	ps_events_close(&s->ev);
 }
 
 static int run_live(struct ev_session *s,
@@ -402,6 +465,7 @@ static int run_live(struct ev_session *s,
 	struct ev_args *a = (struct ev_args *)s->a;
 	struct ps_datapath_opts each[CLI_MAX_IFACES];
 	struct ps_datapath dps[CLI_MAX_IFACES];
+	struct ps_ringcap *rc = NULL;
 	struct timespec t0, now;
 	int n, err, i;
 
@@ -419,12 +483,15 @@ static int run_live(struct ev_session *s,
 		each[i].dev_addr_set = a->dev_addr_set[i];
 		memcpy(each[i].dev_addr, a->dev_addr[i], sizeof(each[i].dev_addr));
 	}
+	if (s->pcap_direct) {
+		rc = calloc(1, sizeof(*rc));
+		if (!rc)
+			return -ENOMEM;
+	}
 	err = cli_attach_each(dps, a->ifaces, n, each);
 	if (err)
-		return err;
-	err = ps_events_open(&s->ev, ps_datapath_ring_fd(&dps[0]), on_event, s);
-	for (i = 1; !err && i < n; i++)
-		err = ps_events_add(&s->ev, ps_datapath_ring_fd(&dps[i]));
+		goto out_free;
+	err = reader_open(s, rc, dps, n);
 	if (err) {
 		ps_err("cannot read the event ring buffer: %s", strerror(-err));
 		goto out;
@@ -435,8 +502,8 @@ static int run_live(struct ev_session *s,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!cli_stop && !count_reached(s)) {
 		/* The timeout bounds how late a lone packet is handled: the
-		 * kernel wakes the reader only when it had caught up. */
-		err = ps_events_poll(&s->ev, 100);
+		 * kernel wakes the reader only once enough waits. */
+		err = reader_poll(s, rc, 100);
 		if (err < 0) {
 			ps_err("reading events failed: %s", strerror(-err));
 			goto out_events;
@@ -446,15 +513,29 @@ static int run_live(struct ev_session *s,
 					   a->duration)
 			break;
 	}
-	/* What the kernel had already sent is handled, not dropped. */
-	if (!count_reached(s))
-		ps_events_drain(&s->ev);
+	/* Off the hooks first: then nothing more comes, and the last read
+	 * takes all the kernel sent (what -c leaves stays unread).  A
+	 * program already running when detached can still send one: its
+	 * record is in the ring before its count is, so a second read after
+	 * the counts takes it. */
+	for (i = 0; i < n; i++)
+		ps_datapath_detach(&dps[i]);
+	for (int pass = 0; pass < 2; pass++) {
+		if (!count_reached(s))
+			reader_poll(s, rc, -1);
+		if (!rc)
+			take_ev_counts(s);
+		sum_kernel(s, dps, n);
+		if (s->received + s->malformed >= s->kernel.c[PS_EV_SENT])
+			break;
+	}
 	err = 0;
-	sum_kernel(s, dps, n);
 out_events:
-	ps_events_close(&s->ev);
+	reader_close(s, rc);
 out:
 	cli_close_all(dps, n);
+out_free:
+	free(rc);
 	return err < 0 ? err : 0;
 }
 
@@ -537,6 +618,7 @@ static int run_socket(struct ev_session *s,
 	}
 	err = 0;
 	sum_kernel(s, &dp, 1);
+	take_ev_counts(s);
 out_socks:
 	for (i = 0; i < n; i++) {
 		if (socks[i].fd < 0)
@@ -569,14 +651,14 @@ void ev_session_report(const struct ev_session *s, json_t *extra)
 	if (s->a->json) {
 		json_t *o = json_pack("{s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I}}",
 				      "type", "summary", verb, (json_int_t)s->done,
-				      "received", (json_int_t)s->ev.received, "kernel",
+				      "received", (json_int_t)s->received, "kernel",
 				      "matched", (json_int_t)k->c[PS_EV_MATCHED],
 				      "sampled_out", (json_int_t)k->c[PS_EV_SAMPLED_OUT],
 				      "sent", (json_int_t)k->c[PS_EV_SENT],
 				      "lost_ringbuf_full", (json_int_t)k->c[PS_EV_LOST_FULL],
 				      "filter_missing", (json_int_t)k->c[PS_EV_FILTER_MISSING],
 				      "user", "write_errors", (json_int_t)s->sink_errors,
-				      "malformed_records", (json_int_t)s->ev.malformed);
+				      "malformed_records", (json_int_t)s->malformed);
 		if (s->a->file || s->a->dp.hook == PS_HOOK_SOCKET)
 			json_object_set_new(o, "not_run", json_integer(s->not_run));
 		if (s->a->dp.hook == PS_HOOK_SOCKET)
@@ -591,7 +673,7 @@ void ev_session_report(const struct ev_session *s, json_t *extra)
 	}
 	fprintf(stderr, "%llu packets %s\n", (unsigned long long)s->done, verb);
 	fprintf(stderr, "%llu packets received from the kernel (%llu matched the filter, "
-		"%llu left out by --sample)\n", (unsigned long long)s->ev.received,
+		"%llu left out by --sample)\n", (unsigned long long)s->received,
 		(unsigned long long)k->c[PS_EV_MATCHED],
 		(unsigned long long)k->c[PS_EV_SAMPLED_OUT]);
 	fprintf(stderr, "%llu packets dropped by kernel (ring buffer full)\n",
@@ -604,9 +686,9 @@ void ev_session_report(const struct ev_session *s, json_t *extra)
 			"(frames under 14 bytes; at --hook tc also over a page or shorter than "
 			"their IP header; -vv names each)\n", (unsigned long long)s->not_run,
 			s->a->file);
-	if (s->sink_errors || s->ev.malformed || k->c[PS_EV_FILTER_MISSING])
+	if (s->sink_errors || s->malformed || k->c[PS_EV_FILTER_MISSING])
 		fprintf(stderr, "%llu packets not %s (output errors), %llu bad records, %llu "
 			"without a filter program\n", (unsigned long long)s->sink_errors, verb,
-			(unsigned long long)s->ev.malformed,
+			(unsigned long long)s->malformed,
 			(unsigned long long)k->c[PS_EV_FILTER_MISSING]);
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "capfile.h"
 #include "common.h"
 #include "events.h"
 #include "pktline.h"
@@ -53,9 +54,14 @@ struct ev_session {
 	ev_sink_fn sink;
 	void *sink_ctx;
 	struct ps_events ev;
+	/* capture to pcap, live at xdp or tc: the records go from the rings
+	 * to this file whole (src/ringcap.c), not through 'sink' one by one */
+	struct ps_capfile *pcap_direct;
 	const char *file_label;
 	__u64 done;        /* events the sink took */
 	__u64 sink_errors; /* events the sink could not write */
+	__u64 received;    /* events read from the kernel */
+	__u64 malformed;   /* records shorter than they say: a bug, counted */
 	struct ps_ev_counters kernel; /* summed at the end */
 	__u64 not_run;     /* -r: records the kernel's test run refused */
 	__u64 sock_drops;  /* --hook socket: the socket's kernel drops */

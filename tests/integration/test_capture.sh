@@ -15,6 +15,10 @@
 #  - rotation: -C 1 (FILE, FILE1, FILE2 ... each at most 1,000,000 bytes
 #    plus one record) and -G 1 over a replayed file (strftime names, one
 #    file per second of the packets' time), together exactly the input;
+#  - live pcap, written straight from the ring buffer in batches: -c 500
+#    during a burst writes exactly its first 500 frames (to standard
+#    output), -C 1 splits the burst across files with nothing lost or
+#    reordered, --duration ends the capture by itself;
 #  - the closing report: written = received = sent, nothing lost, files and
 #    bytes_written as on disk; tcpdump-like counts on stderr without --json;
 #  - usage errors: exit 2, one line, nothing attached, no file created.
@@ -458,6 +462,90 @@ check_same "rot-G: together, in order, the input's frames byte for byte" "$TMPD/
 on_disk=("$TMPD"/rot-G/*)
 check_eq "rot-G: summary files = files on disk" "${#on_disk[@]}" "$(summary rot-G | jq -r .files)"
 check_summary "rot-G" rot-G "$G_N" "$(capbytes "$TMPD/g.frames")" "${#files[@]}"
+
+# ------------------------------------------------- 4. live pcap, straight from the ring
+
+# A live capture to pcap writes the records from the ring buffer in
+# batches (src/ringcap.c): the reader sleeps until a sixteenth of the ring
+# waits or 100 ms pass, so a burst arrives as batches of hundreds of
+# records, which -c, -C and -w - must cut exactly.  The burst is replayed at
+# a rate the veth pair takes without loss, in order, and nothing else
+# crosses the link: the capture must hold exactly the burst, in its order.
+"$MKPCAP" --mix 12000 --seed 9 --eth-src "$MAC_A" "$TMPD/burst-all.pcap" >/dev/null || bail "mkpcap --mix 12000"
+tshark -r "$TMPD/burst-all.pcap" -Y 'frame.len <= 1514' -F pcap -w "$TMPD/burst.pcap" 2>/dev/null ||
+	bail "tshark selects the burst frames that fit the MTU"
+hexes "$TMPD/burst.pcap" >"$TMPD/burst.hex"
+N_BURST=$(grep -c '' "$TMPD/burst.hex")
+[ "$N_BURST" -gt 10000 ] || bail "the burst holds $N_BURST frames"
+send_burst() { # label
+	local out
+	out=$(in_ns "$NS_A" tcpreplay -i "$IF_A" --pps 20000 "$TMPD/burst.pcap" 2>&1)
+	[ "$(sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p' <<<"$out")" = "$N_BURST" ] ||
+		{ nok "$1: tcpreplay sends the $N_BURST burst frames into $IF_A"; diag "$out"; }
+}
+
+# -c in the middle of a batch, written to standard output.
+if ps_start_cmd fast-c "$NS_B" capture -i "$IF_B" -w - -c 500; then
+	send_burst fast-c
+	bg_wait fast-c 15 || ps_stop fast-c KILL
+	check_eq "fast-c: capture -i $IF_B -w - -c 500 during a burst: exits by itself, status 0" 0 "${RC[fast-c]}"
+	check_tshark_reads "fast-c: tshark reads standard output's pcap without error" "$TMPD/fast-c.out"
+	head -500 "$TMPD/burst.hex" >"$TMPD/fast-c.want-hex"
+	hexes "$TMPD/fast-c.out" >"$TMPD/fast-c.hex"
+	check_same "fast-c: exactly the burst's first 500 frames, in order, byte for byte" \
+		"$TMPD/fast-c.want-hex" "$TMPD/fast-c.hex"
+	check_eq "fast-c: stderr reports 500 written, 500 received" "500 packets written
+500 packets received" "$(grep -E '^[0-9]+ packets (written|received)' "$TMPD/fast-c.err" | sed 's/ from the kernel.*//')"
+else
+	nok "fast-c: pktscope capture -i $IF_B -w - -c 500 starts"
+	ps_stop fast-c KILL
+fi
+check_attached "fast-c: nothing left attached" "$NS_B" "$IF_B" ""
+
+# -C 1: batches split where each file fills.
+mkdir -p "$TMPD/fast-C"
+base=$TMPD/fast-C/out.pcap
+if ps_start_cmd fast-C "$NS_B" capture -i "$IF_B" -w "$base" -C 1 --json; then
+	send_burst fast-C
+	sleep 0.3
+	ps_stop fast-C
+	check_eq "fast-C: capture -i $IF_B -C 1 during a burst: exit status after SIGINT" 0 "${RC[fast-C]}"
+	files=("$base")
+	for ((i = 1; i < 1000; i++)); do
+		[ -e "$base$i" ] || break
+		files+=("$base$i")
+	done
+	nf=${#files[@]}
+	check_eq "fast-C: the files are out.pcap, out.pcap1 ... out.pcap$((nf - 1)), nothing else" \
+		"$(printf '%s\n' "${files[@]##*/}" | sort)" "$(ls "$TMPD/fast-C" | sort)"
+	[ "$nf" -ge 3 ] && ok "fast-C: several files ($nf)" || nok "fast-C: several files (got $nf)"
+	bad=()
+	for ((i = 0; i < nf; i++)); do
+		read -r size last < <("$PY" -c "$LAST_REC_PY" "${files[i]}" 2>&1)
+		if [ -z "$last" ] || [ $((size - last)) -gt 1000000 ]; then
+			bad+=("${files[i]##*/}: $size bytes, last record $last")
+		elif [ "$i" -lt $((nf - 1)) ] && [ "$size" -lt 990000 ]; then
+			bad+=("${files[i]##*/}: $size bytes, not full yet it is not the last")
+		fi
+	done
+	check_eq "fast-C: each file at most 1,000,000 bytes plus its last record (and all but the last nearly full)" \
+		"" "$(printf '%s\n' "${bad[@]}" | grep .)"
+	for f in "${files[@]}"; do hexes "$f"; done >"$TMPD/fast-C.hex"
+	check_same "fast-C: together, in order, the burst's frames byte for byte" "$TMPD/burst.hex" "$TMPD/fast-C.hex"
+	for f in "${files[@]}"; do frames "$f"; done >"$TMPD/fast-C.frames"
+	check_summary "fast-C" fast-C "$N_BURST" "$(capbytes "$TMPD/fast-C.frames")" "$nf"
+else
+	nok "fast-C: pktscope capture -i $IF_B -C 1 starts"
+	ps_stop fast-C KILL
+fi
+check_attached "fast-C: nothing left attached" "$NS_B" "$IF_B" ""
+
+# --duration ends a live capture by itself, with its report.
+ps_run fast-dur "$NS_B" capture -i "$IF_B" -w "$TMPD/fast-dur.pcap" --duration 1 --json
+check_eq "fast-dur: capture -i $IF_B --duration 1: exit status" 0 "${RC[fast-dur]}"
+check_tshark_reads "fast-dur: tshark reads the file without error" "$TMPD/fast-dur.pcap"
+check_summary "fast-dur" fast-dur 0 0 1
+check_attached "fast-dur: nothing left attached" "$NS_B" "$IF_B" ""
 
 # ------------------------------------------------- 5. usage errors
 
