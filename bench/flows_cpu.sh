@@ -39,12 +39,13 @@
 # FLOWS (default 100000: the conversations in the runs of pktscope stats,
 # tcpdump and the baseline), MAX_FLOWS (131072: --max-flows for runs with
 # more conversations than the default table of 65536), FILTER (default
-# 'udp port 53', tcpdump's filtered run), PKTSCOPE and BUILD, INJ_CPU and
+# 'udp port 53', tcpdump's filtered run), INTERVAL (default 1: pktscope's
+# --interval, how often flows reads its table), PKTSCOPE and BUILD, INJ_CPU and
 # TOOL_CPU (0 and 1), ROUNDS (default 1; with more, every case runs ROUNDS
 # times in turn and the tables show medians), CASES (default all):
 #   base          no tool (the baseline the kernel figures are taken from)
-#   stats         pktscope stats -i veth-b --json --interval 1
-#   fl-N          pktscope flows -i veth-b --json --interval 1 with N
+#   stats         pktscope stats -i veth-b --json --interval INTERVAL
+#   fl-N          pktscope flows -i veth-b --json --interval INTERVAL with N
 #                 conversations (and --max-flows MAX_FLOWS if N > 65536)
 #   fl-N-def      the same with the default table (65536): overflow
 #   td            tcpdump -i veth-b -w FILE (a tmpfs)
@@ -63,9 +64,9 @@ MAX_FLOWS=${MAX_FLOWS:-131072}
 FILTER=${FILTER:-udp port 53}
 INJ_CPU=${INJ_CPU:-0}
 TOOL_CPU=${TOOL_CPU:-1}
-CASES=${CASES:-"base stats fl-1000 fl-10000 fl-100000 fl-100000-def td td-null td-f"}
+CASES=${CASES:-"base stats fl-1000 fl-10000 fl-50000 fl-100000 fl-100000-def td td-null td-f"}
 ROUNDS=${ROUNDS:-1}
-INTERVAL=1
+INTERVAL=${INTERVAL:-1}
 HZ=$(getconf CLK_TCK)
 NS=psflow-$$
 NSP=/run/netns/$NS
@@ -200,7 +201,8 @@ run_case() {
 	out=$(cat "$OUT/inj")
 	case $kind in
 	none) sleep 0.5 ;;
-	pktscope) sleep $((2 * INTERVAL)).5 ;; # a sweep has read everything
+	pktscope) # two intervals: a sweep has read everything
+		sleep "$(awk -v i="$INTERVAL" 'BEGIN { print 2 * i + 0.5 }')" ;;
 	tcpdump) wait_quiet "$cpid" ;;
 	esac
 	t2=$(now_ns)
@@ -245,7 +247,9 @@ run_case() {
 			<<<"$sum")
 		return
 	fi
-	eval "$(jq -r '"fp=\(.kernel.flow_packets) ov=\(.kernel.overflow_packets) nf=\(.kernel.not_flow_packets) cr=\(.kernel.created) op=\(.flows.open) kb=\(.memory.kernel_bytes) ub=\(.memory.user_bytes) wr=\(.written)"' <<<"$sum")"
+	read -r fp ov nf cr op kb ub wr < <(jq -r '[.kernel.flow_packets, .kernel.overflow_packets,
+		.kernel.not_flow_packets, .kernel.created, .flows.open, .memory.kernel_bytes,
+		.memory.user_bytes, .written] | map(tostring) | join(" ")' <<<"$sum")
 	R[$name,accounted]=$((fp + ov + nf))
 	R[$name,overflow]=$ov
 	R[$name,notflow]=$nf
@@ -286,9 +290,9 @@ do_case() {
 echo "pktscope flows CPU and memory: $PACKETS packets per run (the mix of \`inject mix\`," \
 	"mean frame 351 bytes), median of $ROUNDS round(s), injector on CPU $INJ_CPU, tool on" \
 	"CPU $TOOL_CPU"
-echo "conversations: as the run says, $FLOWS for stats, tcpdump and the baseline;" \
-	"load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "pktscope $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "(not a git tree)")," \
+echo "pktscope --interval $INTERVAL; conversations: as the run says, $FLOWS for stats," \
+	"tcpdump and the baseline; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pktscope $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "(no git tree)")," \
 	"$(tcpdump --version 2>&1 | head -1)"
 echo
 
@@ -341,7 +345,7 @@ cat <<'EOF'
 
   flows      conversations in the traffic (inject send --flows)
   Mpps       injection rate (the receive path and the tool's kernel side share the injecting CPU)
-  tool%      the tool's CPU while the packets were sent, % of one core: the figure the 5% target is about
+  tool%      the tool's CPU while the packets were sent, % of one core (the 5% target's figure)
   idle%      the same after the traffic stopped, until tool_s was taken (pktscope: two sweeps of a
              table that still holds every conversation; tcpdump: 1.5 s of next to nothing)
   tool_s     the tool's CPU seconds from the first packet sent until it had dealt with all of them;
@@ -354,32 +358,34 @@ EOF
 echo
 
 echo "Packets accounted and memory"
-printf '%-42s %9s %9s %9s %9s %8s %8s %8s %8s %8s %10s %10s\n' run sent accounted overflow \
-	"not IP" created open VmRSS VmHWM maxrss kernel_B user_B
+printf '%-42s %9s %9s %9s %8s %7s %7s %7s %8s %8s %8s %10s %10s\n' run sent accounted overflow \
+	"not IP" created open records VmRSS VmHWM maxrss kernel_B user_B
 for c in $CASES; do
 	[ "${R[$c,kind]}" = none ] && continue
 	awk -v l="${R[$c,label]}" -v k="${R[$c,kind]}" -v sent="$PACKETS" -v a="${R[$c,accounted]}" \
 		-v lost="${R[$c,lost]}" -v ov="${R[$c,overflow]}" -v nf="${R[$c,notflow]}" \
-		-v cr="${R[$c,created]}" -v op="${R[$c,open]}" -v rss="${R[$c,rss]}" \
+		-v cr="${R[$c,created]}" -v op="${R[$c,open]}" -v rec="${R[$c,records]}" \
+		-v rss="${R[$c,rss]}" \
 		-v hwm="${R[$c,hwm]}" -v mx="${R[$c,maxrss]}" -v kb="${R[$c,kbytes]}" \
 		-v ub="${R[$c,ubytes]}" -v stats="$( [ "$c" = stats ] && echo 1 || echo 0 )" 'BEGIN {
 		mb = 1024
 		if (k == "tcpdump" || stats)
-			printf "%-42s %9d %9d %9s %9s %8s %8s %6.1fMB %6.1fMB %6.1fMB %10s %10s%s\n", l,
-			       sent, a, "-", "-", "-", "-", rss / mb, hwm / mb, mx / mb, "-", "-",
+			printf "%-42s %9d %9d %9s %8s %7s %7s %7s %6.1fMB %6.1fMB %6.1fMB %10s %10s%s\n",
+			       l, sent, a, "-", "-", "-", "-", "-", rss / mb, hwm / mb, mx / mb, "-", "-",
 			       k == "tcpdump" ? sprintf("  (captured; %d dropped by kernel)", lost) : ""
 		else
-			printf "%-42s %9d %9d %9d %9d %8d %8d %6.1fMB %6.1fMB %6.1fMB %10d %10d\n", l,
-			       sent, a, ov, nf, cr, op, rss / mb, hwm / mb, mx / mb, kb, ub
+			printf "%-42s %9d %9d %9d %8d %7d %7d %7d %6.1fMB %6.1fMB %6.1fMB %10d %10d\n",
+			       l, sent, a, ov, nf, cr, op, rec, rss / mb, hwm / mb, mx / mb, kb, ub
 	}'
 done
 cat <<'EOF'
 
-  accounted  pktscope flows: flow_packets + overflow_packets + not_flow_packets (ARP) of its summary,
+  accounted  pktscope flows: flow_packets + overflow_packets + not_flow_packets (ARP), summary,
              = sent when every packet is accounted; stats: packets its XDP hook counted;
              tcpdump: packets captured
   created    flow entries created in the kernel (= flows when the table has room)
   open       conversations user space held at exit (the rest ended: TCP RST, or FIN both ways)
+  records    flow records written (at exit: one per conversation, ended or forced out)
   VmRSS, VmHWM  /proc/PID/status after the traffic, the table full; maxrss: the peak over the whole
              run, exit included
   kernel_B   the flow map's memory (fdinfo memlock); user_B: the summary's user_bytes
@@ -406,8 +412,8 @@ for c in $CASES; do
 		bad=1
 	fi
 done
-[ $bad = 0 ] && echo "checks: every pktscope flows run accounted for every packet sent, and created" \
-	"every conversation the table had room for"
+[ $bad = 0 ] && echo "checks: every pktscope flows run accounted for every packet sent and" \
+	"created every conversation the table had room for"
 echo
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'; }
