@@ -370,11 +370,11 @@ for c in $CASES; do
 		-v ub="${R[$c,ubytes]}" -v stats="$( [ "$c" = stats ] && echo 1 || echo 0 )" 'BEGIN {
 		mb = 1024
 		if (k == "tcpdump" || stats)
-			printf "%-42s %9d %9d %9s %8s %7s %7s %7s %6.1fMB %6.1fMB %6.1fMB %10s %10s%s\n",
+			printf "%-42s %9d %9d %9s %8s %7s %7s %7s %5.1fMiB %5.1fMiB %5.1fMiB %10s %10s%s\n",
 			       l, sent, a, "-", "-", "-", "-", "-", rss / mb, hwm / mb, mx / mb, "-", "-",
 			       k == "tcpdump" ? sprintf("  (captured; %d dropped by kernel)", lost) : ""
 		else
-			printf "%-42s %9d %9d %9d %8d %7d %7d %7d %6.1fMB %6.1fMB %6.1fMB %10d %10d\n",
+			printf "%-42s %9d %9d %9d %8d %7d %7d %7d %5.1fMiB %5.1fMiB %5.1fMiB %10d %10d\n",
 			       l, sent, a, ov, nf, cr, op, rec, rss / mb, hwm / mb, mx / mb, kb, ub
 	}'
 done
