@@ -56,8 +56,9 @@ __u64 inj_seq;
 __u64 inj_redirected;
 __u64 inj_failed;
 
-/* Sets the ephemeral port of template i for round 'round', and updates the
- * checksum incrementally (RFC 1624: HC' = ~(~HC + ~m + m')). */
+/* Sets the ephemeral port of packet seq (template seq % ntmpl, in round
+ * seq / ntmpl of the cycle), and updates the checksum incrementally
+ * (RFC 1624: HC' = ~(~HC + ~m + m')). */
 static __always_inline int vary(struct xdp_md *ctx, __u64 seq)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
