@@ -4,11 +4,15 @@
  *
  *   inject mix [-w FILE]     prints the packet mix; -w writes its templates
  *                            to a pcap file (one of each)
- *   inject send -i IFACE -n COUNT [-b BATCH]
+ *   inject send -i IFACE -n COUNT [-b BATCH] [--flows N]
  *                            sends COUNT packets of the mix into IFACE (one
  *                            end of a veth pair) at the highest rate one CPU
  *                            reaches: BPF_PROG_TEST_RUN of inject.bpf.c with
- *                            BPF_F_TEST_XDP_LIVE_FRAMES; prints key=value
+ *                            BPF_F_TEST_XDP_LIVE_FRAMES; prints key=value,
+ *                            flows= the number of IP conversations sent.
+ *                            --flows N rewrites the TCP/UDP templates'
+ *                            ephemeral ports so that the same mix holds
+ *                            exactly N conversations (see plan_flows())
  *   inject run -p PIDFILE -o STATSFILE -- CMD [ARG]...
  *                            runs CMD, passes SIGINT and SIGTERM on to it,
  *                            and writes its rusage (CPU in microseconds) to
@@ -24,6 +28,7 @@
  * 203.0.113.0/24, 2001:db8::/32), each template its own flow (ports) so
  * that GRO on the receiving veth never merges two of them.  DNS over UDP
  * is 26 of the 256 (10.2%): the filter `udp port 53` keeps about 10%.
+ * The plain mix holds 247 IP conversations (`inject mix` prints it).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -49,6 +54,15 @@
 #undef bpf_insn
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+/* The same layout as struct inj_var in inject.bpf.c (the skeleton names it). */
+struct inj_var {
+	uint16_t port_off;
+	uint16_t csum_off;
+	uint16_t base;
+	uint8_t udp;
+	uint8_t pad;
+	uint32_t n;
+};
 #include "inject.skel.h"
 #include "pkt.h"
 
@@ -65,6 +79,16 @@ enum kind {
 	K_TCP4_ACK, K_TCP6_ACK, K_TCP4_FULL, K_TCP6_FULL, K_TCP4_MID, K_TCP4_CTRL,
 	K_DNS_QUERY, K_DNS_REPLY, K_QUIC_FULL, K_QUIC_SMALL, K_UDP6, K_ICMP4, K_ICMP6,
 	K_VLAN_SYSLOG, K_ARP, NKIND,
+};
+
+/* Where a template's headers are, for --flows and for counting its
+ * conversations. */
+struct tmeta {
+	int ip_ver;   /* 0: not IP (ARP) */
+	int proto;
+	int ip_off;
+	int l4_off;
+	int eph_off;  /* the ephemeral port (TCP, UDP), or -1 */
 };
 
 static const struct {
@@ -119,14 +143,14 @@ static void set_v6(struct pkt *p, int n, bool to_server)
 }
 
 /* Template n (of its kind, i) into t: each one its own flow. */
-static int build(struct tmpl *t, enum kind k, int n, uint64_t *seed)
+static int build(struct tmpl *t, struct tmeta *m, enum kind k, int n, uint64_t *seed)
 {
 	static const uint8_t ctrl[] = { PS_TCP_SYN, PS_TCP_SYN | PS_TCP_ACK, PS_TCP_FIN | PS_TCP_ACK,
 					PS_TCP_RST };
 	uint16_t eph = 32768 + n * 97 % 28000; /* distinct per template */
 	bool up = n % 2; /* to the server or from it */
 	struct pkt *p = calloc(1, sizeof(*p));
-	int err;
+	int err, eph_at = -1; /* 0: the source port is the ephemeral one, 2: the destination */
 
 	if (!p)
 		return -ENOMEM;
@@ -143,6 +167,7 @@ static int build(struct tmpl *t, enum kind k, int n, uint64_t *seed)
 		set_v4(p, n, up);
 		pkt_tcp(p, up ? eph : 443, up ? 443 : eph,
 			k == K_TCP4_CTRL ? ctrl[n % 4] : PS_TCP_ACK | (k == K_TCP4_ACK ? 0 : PS_TCP_PSH));
+		eph_at = up ? 0 : 2;
 		if (k == K_TCP4_CTRL && (ctrl[n % 4] & PS_TCP_SYN))
 			pkt_tcp_options(p, tcp_mss, sizeof(tcp_mss));
 		else
@@ -154,6 +179,7 @@ static int build(struct tmpl *t, enum kind k, int n, uint64_t *seed)
 		pkt_ipv6(p, 64);
 		set_v6(p, n, up);
 		pkt_tcp(p, up ? eph : 443, up ? 443 : eph, PS_TCP_ACK | (k == K_TCP6_FULL ? PS_TCP_PSH : 0));
+		eph_at = up ? 0 : 2;
 		pkt_tcp_options(p, tcp_ts, sizeof(tcp_ts));
 		pkt_payload(p, k == K_TCP6_FULL ? 1428 : 0);
 		break;
@@ -162,6 +188,7 @@ static int build(struct tmpl *t, enum kind k, int n, uint64_t *seed)
 		pkt_ipv4(p, 64);
 		set_v4(p, n, k == K_DNS_QUERY);
 		pkt_udp(p, k == K_DNS_QUERY ? eph : 53, k == K_DNS_QUERY ? 53 : eph);
+		eph_at = k == K_DNS_QUERY ? 0 : 2;
 		pkt_payload(p, k == K_DNS_QUERY ? 30 + rnd(seed) % 31 : 80 + rnd(seed) % 321);
 		break;
 	case K_QUIC_FULL:
@@ -169,12 +196,14 @@ static int build(struct tmpl *t, enum kind k, int n, uint64_t *seed)
 		pkt_ipv4(p, 64);
 		set_v4(p, n, up);
 		pkt_udp(p, up ? eph : 443, up ? 443 : eph);
+		eph_at = up ? 0 : 2;
 		pkt_payload(p, k == K_QUIC_FULL ? 1200 + rnd(seed) % 101 : 20 + rnd(seed) % 31);
 		break;
 	case K_UDP6:
 		pkt_ipv6(p, 64);
 		set_v6(p, n, up);
 		pkt_udp(p, eph, 40000 + n);
+		eph_at = 0;
 		pkt_payload(p, 200 + rnd(seed) % 401);
 		break;
 	case K_ICMP4:
@@ -194,6 +223,7 @@ static int build(struct tmpl *t, enum kind k, int n, uint64_t *seed)
 		pkt_ipv4(p, 64);
 		set_v4(p, n, true);
 		pkt_udp(p, eph, 514);
+		eph_at = 0;
 		pkt_payload(p, 100 + rnd(seed) % 151);
 		break;
 	case K_ARP: {
@@ -214,12 +244,17 @@ static int build(struct tmpl *t, enum kind k, int n, uint64_t *seed)
 	if (!err) {
 		t->len = p->len;
 		memcpy(t->data, p->data, p->len);
+		m->ip_ver = p->ip_ver;
+		m->proto = p->ip_ver ? p->l4_proto : 0;
+		m->ip_off = p->ip_off;
+		m->l4_off = p->l4_off;
+		m->eph_off = eph_at >= 0 ? p->l4_off + eph_at : -1;
 	}
 	free(p);
 	return err;
 }
 
-static int build_mix(struct tmpl *t, enum kind *kind_of)
+static int build_mix(struct tmpl *t, struct tmeta *meta, enum kind *kind_of)
 {
 	enum kind order[NTMPL];
 	uint64_t seed = 0x5eed5eed12345678ULL;
@@ -241,7 +276,7 @@ static int build_mix(struct tmpl *t, enum kind *kind_of)
 		order[j] = x;
 	}
 	for (int i = 0; i < NTMPL; i++) {
-		err = build(&t[i], order[i], i, &seed);
+		err = build(&t[i], &meta[i], order[i], i, &seed);
 		if (err) {
 			fprintf(stderr, "inject: cannot build template %d (%s)\n", i,
 				kinds[order[i]].what);
@@ -253,9 +288,157 @@ static int build_mix(struct tmpl *t, enum kind *kind_of)
 	return 0;
 }
 
+/*
+ * Conversations, as pktscope's flow table keys them: IP version, protocol,
+ * the two endpoints in either order (TCP, UDP: address and port; ICMP: the
+ * addresses, with the request's type and the code).
+ */
+struct conv {
+	uint8_t ver, proto;
+	uint8_t a[16], b[16];
+	uint16_t pa, pb;
+};
+
+static void conv_of(const struct tmpl *t, const struct tmeta *m, bool with_ports, struct conv *c)
+{
+	const uint8_t *ip = t->data + m->ip_off, *l4 = t->data + m->l4_off;
+	int alen = m->ip_ver == 4 ? 4 : 16;
+	uint8_t a[16] = {}, b[16] = {};
+	uint16_t pa = 0, pb = 0;
+	bool icmp = m->proto == 1 || m->proto == 58;
+	int cmp;
+
+	memcpy(a, ip + (m->ip_ver == 4 ? 12 : 8), alen);
+	memcpy(b, ip + (m->ip_ver == 4 ? 16 : 24), alen);
+	if (icmp) {
+		/* An echo reply belongs to its request's conversation. */
+		pa = l4[0] == 0 ? 8 : l4[0] == 129 ? 128 : l4[0];
+		pb = l4[1];
+	} else if (with_ports) {
+		pa = l4[0] << 8 | l4[1];
+		pb = l4[2] << 8 | l4[3];
+	}
+	memset(c, 0, sizeof(*c));
+	c->ver = m->ip_ver;
+	c->proto = m->proto;
+	cmp = memcmp(a, b, 16);
+	if (cmp > 0 || (cmp == 0 && !icmp && pa > pb)) {
+		memcpy(c->a, b, 16);
+		memcpy(c->b, a, 16);
+		c->pa = icmp ? pa : pb;
+		c->pb = icmp ? pb : pa;
+	} else {
+		memcpy(c->a, a, 16);
+		memcpy(c->b, b, 16);
+		c->pa = pa;
+		c->pb = pb;
+	}
+}
+
+static bool conv_eq(const struct conv *x, const struct conv *y)
+{
+	return !memcmp(x, y, sizeof(*x));
+}
+
+/* --flows: ephemeral ports come from [VARY_LO, VARY_HI], where no template's
+ * other port lies, so a rewritten port never meets a fixed one. */
+#define VARY_LO 1024
+#define VARY_HI 32767
+
+/*
+ * Lays out the rewriting for 'want' conversations (0: none, the mix as
+ * built) and returns how many distinct conversations the traffic holds, or
+ * -1 when 'want' cannot be made.
+ *
+ * ICMP templates keep their conversations (their key has no port to vary);
+ * each TCP/UDP template gets a share of the rest, as a range of ephemeral
+ * ports.  Templates that differ only in their ports (same addresses and
+ * protocol) get disjoint ranges, so every (template, port) is its own
+ * conversation and the count is exact.  Template i is sent once per round
+ * of the cycle, with the next port of its range: all of a template's
+ * conversations see packets within (its share) rounds.
+ */
+static long long plan_flows(const struct tmpl *t, const struct tmeta *m, long long want,
+			    struct inj_var *vars)
+{
+	struct conv fixed[NTMPL], grp[NTMPL];
+	int group[NTMPL], used[NTMPL] = {}, nfixed = 0, nvary = 0, rank = 0;
+	long long share, extra;
+
+	memset(vars, 0, NTMPL * sizeof(*vars));
+	/* Conversations that stay as built: all of them without --flows. */
+	for (int i = 0; i < NTMPL; i++) {
+		struct conv c;
+		bool seen = false;
+
+		if (!m[i].ip_ver)
+			continue;
+		if (want && m[i].eph_off >= 0) {
+			nvary++;
+			continue;
+		}
+		conv_of(&t[i], &m[i], true, &c);
+		for (int j = 0; j < nfixed && !seen; j++)
+			seen = conv_eq(&fixed[j], &c);
+		if (!seen)
+			fixed[nfixed++] = c;
+	}
+	if (!want)
+		return nfixed;
+	if (want < nfixed + nvary) {
+		fprintf(stderr, "inject: --flows takes at least %d (%d ICMP conversations and one "
+			"per TCP/UDP template)\n", nfixed + nvary, nfixed);
+		return -1;
+	}
+	share = (want - nfixed) / nvary;
+	extra = (want - nfixed) % nvary;
+	for (int i = 0; i < NTMPL; i++) {
+		const uint8_t *l4 = t[i].data + m[i].l4_off;
+		int other, g = i;
+		long long n;
+
+		if (!m[i].ip_ver || m[i].eph_off < 0)
+			continue;
+		other = m[i].eph_off == m[i].l4_off ? l4[2] << 8 | l4[3] : l4[0] << 8 | l4[1];
+		if (other >= VARY_LO && other <= VARY_HI) {
+			fprintf(stderr, "inject: template %d's fixed port %d is in the --flows range\n",
+				i, other);
+			return -1;
+		}
+		/* Same addresses and protocol as an earlier template: share
+		 * its port space. */
+		conv_of(&t[i], &m[i], false, &grp[i]);
+		for (int j = 0; j < i; j++)
+			if (m[j].ip_ver && m[j].eph_off >= 0 && conv_eq(&grp[j], &grp[i])) {
+				g = group[j];
+				break;
+			}
+		group[i] = g;
+		n = share + (rank++ < extra);
+		if (used[g] + n > VARY_HI - VARY_LO + 1) {
+			fprintf(stderr, "inject: --flows %lld is too many: templates with the same "
+				"addresses run out of ports\n", want);
+			return -1;
+		}
+		vars[i].port_off = m[i].eph_off;
+		vars[i].csum_off = m[i].l4_off + (m[i].proto == 6 ? 16 : 6);
+		vars[i].udp = m[i].proto == 17;
+		vars[i].base = VARY_LO + used[g];
+		vars[i].n = n;
+		used[g] += n;
+		if (vars[i].port_off > 0xff - 2 || vars[i].csum_off > 0xff - 2) {
+			fprintf(stderr, "inject: template %d's ports lie beyond 255 bytes\n", i);
+			return -1;
+		}
+	}
+	return want;
+}
+
 static int cmd_mix(int argc, char **argv)
 {
 	static struct tmpl t[NTMPL];
+	static struct inj_var vars[NTMPL];
+	struct tmeta meta[NTMPL];
 	enum kind kind_of[NTMPL];
 	const char *out = NULL;
 	uint64_t bytes = 0;
@@ -266,7 +449,7 @@ static int cmd_mix(int argc, char **argv)
 			return 2;
 		out = optarg;
 	}
-	if (build_mix(t, kind_of))
+	if (build_mix(t, meta, kind_of))
 		return 1;
 	printf("%-44s %6s %7s %10s\n", "kind", "of 256", "share", "bytes");
 	for (int k = 0; k < NKIND; k++) {
@@ -283,6 +466,8 @@ static int cmd_mix(int argc, char **argv)
 	for (int i = 0; i < NTMPL; i++)
 		bytes += t[i].len;
 	printf("mean frame: %.1f bytes\n", (double)bytes / NTMPL);
+	printf("IP conversations: %lld (send --flows N makes N of them)\n",
+	       plan_flows(t, meta, 0, vars));
 	if (out) {
 		pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
 		pcap_dumper_t *d = dead ? pcap_dump_open(dead, out) : NULL;
@@ -318,8 +503,16 @@ static double tv_s(struct timeval tv)
 
 static int cmd_send(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "flows", required_argument, NULL, 'f' },
+		{},
+	};
 	static struct tmpl t[NTMPL];
+	static struct inj_var vars[NTMPL];
 	static uint8_t frame[FRAME_MAX];
+	struct tmeta meta[NTMPL];
+	long long want_flows = 0, nflows;
+	char *end;
 	struct inject_bpf *skel = NULL;
 	const char *iface = NULL;
 	unsigned long long count = 0, done = 0;
@@ -328,16 +521,24 @@ static int cmd_send(int argc, char **argv)
 	double t0, t1;
 	int c, err = 0, fd, ifindex;
 
-	while ((c = getopt(argc, argv, "i:n:b:")) != -1) {
+	while ((c = getopt_long(argc, argv, "i:n:b:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'n': count = strtoull(optarg, NULL, 0); break;
 		case 'b': batch = strtoul(optarg, NULL, 0); break;
+		case 'f':
+			want_flows = strtoll(optarg, &end, 10);
+			if (*end || want_flows < 1) {
+				fprintf(stderr, "inject send: --flows takes a number of conversations\n");
+				return 2;
+			}
+			break;
 		default: return 2;
 		}
 	}
 	if (!iface || !count || !batch || batch > 256) {
-		fprintf(stderr, "inject send: needs -i IFACE and -n COUNT > 0 (-b BATCH 1..256)\n");
+		fprintf(stderr, "inject send: needs -i IFACE and -n COUNT > 0 (-b BATCH 1..256, "
+			"--flows N)\n");
 		return 2;
 	}
 	ifindex = if_nametoindex(iface);
@@ -345,13 +546,18 @@ static int cmd_send(int argc, char **argv)
 		fprintf(stderr, "inject send: no interface %s\n", iface);
 		return 2;
 	}
-	if (build_mix(t, NULL))
+	if (build_mix(t, meta, NULL))
 		return 1;
+	nflows = plan_flows(t, meta, want_flows, vars);
+	if (nflows < 0)
+		return 2;
 	skel = inject_bpf__open();
 	if (!skel)
 		return 1;
 	skel->rodata->inj_ifindex = ifindex;
 	skel->rodata->inj_ntmpl = NTMPL;
+	skel->rodata->inj_vary = want_flows > 0;
+	memcpy(skel->rodata->inj_vars, vars, sizeof(vars));
 	err = inject_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "inject send: cannot load inject.bpf.o: %s (root?)\n", strerror(-err));
@@ -389,9 +595,10 @@ static int cmd_send(int argc, char **argv)
 	t1 = now_s();
 	getrusage(RUSAGE_SELF, &r1);
 	printf("sent=%llu redirected=%llu failed=%llu secs=%.3f mpps=%.3f cpu_user_s=%.3f "
-	       "cpu_sys_s=%.3f\n", done, (unsigned long long)skel->bss->inj_redirected,
+	       "cpu_sys_s=%.3f flows=%lld\n", done, (unsigned long long)skel->bss->inj_redirected,
 	       (unsigned long long)skel->bss->inj_failed, t1 - t0, done / (t1 - t0) / 1e6,
-	       tv_s(r1.ru_utime) - tv_s(r0.ru_utime), tv_s(r1.ru_stime) - tv_s(r0.ru_stime));
+	       tv_s(r1.ru_utime) - tv_s(r0.ru_utime), tv_s(r1.ru_stime) - tv_s(r0.ru_stime),
+	       nflows);
 out:
 	inject_bpf__destroy(skel);
 	return err ? 1 : 0;

@@ -10,8 +10,12 @@
 #include "flowtab.h"
 #include "log.h"
 
-/* One conversation as user space knows it. */
+/* One conversation as user space knows it.  The hash handle and the key
+ * come first: a lookup that walks past an entry touches one cache line of
+ * it, and a sweep finds what it reads and writes (key, gen, cur) in the
+ * first four. */
 struct ps_conv {
+	UT_hash_handle hh;
 	struct ps_flow_key key;
 	int map;                 /* index into fds */
 	int a;                   /* the kernel direction whose sender is 'a' */
@@ -29,10 +33,13 @@ struct ps_conv {
 	/* For the view's rates. */
 	__u64 prev_packets, prev_bytes, prev_ns;
 	double bps, pps;
-	UT_hash_handle hh;
 };
 
 #define PS_BATCH 4096
+/* How far ahead of its lookup an entry's hash bucket, then the bucket's
+ * first conversation, are prefetched (see read_map()). */
+#define PS_PREFETCH_BUCKET 16
+#define PS_PREFETCH_CONV 8
 
 int ps_flowtab_init(struct ps_flowtab *t, const struct ps_flowtab_opts *o)
 {
@@ -48,7 +55,8 @@ int ps_flowtab_init(struct ps_flowtab *t, const struct ps_flowtab_opts *o)
 	t->keys = calloc(t->batch, sizeof(struct ps_flow_key));
 	t->vals = calloc((size_t)t->batch * t->ncpu, t->stride);
 	t->one = calloc(t->ncpu, t->stride);
-	if (!t->keys || !t->vals || !t->one) {
+	t->hashes = calloc(t->batch, sizeof(*t->hashes));
+	if (!t->keys || !t->vals || !t->one || !t->hashes) {
 		ps_flowtab_free(t);
 		return -ENOMEM;
 	}
@@ -266,12 +274,13 @@ static void evict(struct ps_flowtab *t, struct ps_conv *c)
 	t->evicted++;
 }
 
-static struct ps_conv *find_or_add(struct ps_flowtab *t, const struct ps_flow_key *k, int map,
-				   const struct ps_flow_val *v)
+/* hv: the key's uthash hash (HASH_VALUE). */
+static struct ps_conv *find_or_add(struct ps_flowtab *t, const struct ps_flow_key *k, unsigned hv,
+				   int map, const struct ps_flow_val *v)
 {
 	struct ps_conv *c;
 
-	HASH_FIND(hh, t->convs, k, sizeof(*k), c);
+	HASH_FIND_BYHASHVALUE(hh, t->convs, k, sizeof(*k), hv, c);
 	if (c)
 		return c;
 	c = calloc(1, sizeof(*c));
@@ -283,7 +292,7 @@ static struct ps_conv *find_or_add(struct ps_flowtab *t, const struct ps_flow_ke
 	 * round. */
 	c->a = initiator(k, v);
 	c->rec_start = min_set(v->d[0].first_ns, v->d[1].first_ns);
-	HASH_ADD(hh, t->convs, key, sizeof(c->key), c);
+	HASH_ADD_BYHASHVALUE(hh, t->convs, key, sizeof(c->key), hv, c);
 	t->nconvs++;
 	return c;
 }
@@ -304,6 +313,37 @@ static void update_rate(struct ps_conv *c, __u64 now)
 	c->prev_ns = now;
 }
 
+/* Prefetches the bucket a hash falls in or, with 'conv', the first
+ * conversation in that bucket.  Only a hint: the table may grow before the
+ * lookup, and a prefetch of a stale address does no harm.  Always inlined:
+ * gcc takes a function that only prefetches for one without effect, and
+ * drops its calls. */
+static inline __attribute__((always_inline)) void prefetch_hash(const struct ps_flowtab *t,
+								 unsigned hv, bool conv)
+{
+	const UT_hash_table *tbl;
+	unsigned b;
+
+	if (!t->convs)
+		return;
+	tbl = t->convs->hh.tbl;
+	HASH_TO_BKT(hv, tbl->num_buckets, b);
+	if (!conv)
+		__builtin_prefetch(&tbl->buckets[b]);
+	else if (tbl->buckets[b].hh_head)
+		__builtin_prefetch(tbl->buckets[b].hh_head);
+}
+
+/*
+ * With many flows the conversations outgrow the cache (100,000 of them
+ * take about 40 MB), and each lookup is a few cache misses: the bucket,
+ * then every conversation in its chain.  A batch's lookups do not depend on
+ * each other, so the batch is hashed first and each lookup's bucket and
+ * first conversation are fetched a few entries ahead: the misses overlap
+ * instead of following one another.  With 100,000 flows this halves the
+ * user-space time of a sweep (docs/BENCHMARKS.md, "pktscope flows: CPU and
+ * memory").
+ */
 static int read_map(struct ps_flowtab *t, int map)
 {
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -317,6 +357,9 @@ static int read_map(struct ps_flowtab *t, int map)
 					   &count, &opts);
 		if (err && errno != ENOENT)
 			return -errno;
+		for (__u32 i = 0; i < count; i++)
+			HASH_VALUE((struct ps_flow_key *)t->keys + i, sizeof(struct ps_flow_key),
+				   t->hashes[i]);
 		for (__u32 i = 0; i < count; i++) {
 			const struct ps_flow_key *k = (struct ps_flow_key *)t->keys + i;
 			struct ps_flow_val m;
@@ -324,8 +367,12 @@ static int read_map(struct ps_flowtab *t, int map)
 
 			const void *percpu = (char *)t->vals + (size_t)i * t->ncpu * t->stride;
 
+			if (i + PS_PREFETCH_BUCKET < count)
+				prefetch_hash(t, t->hashes[i + PS_PREFETCH_BUCKET], false);
+			if (i + PS_PREFETCH_CONV < count)
+				prefetch_hash(t, t->hashes[i + PS_PREFETCH_CONV], true);
 			merge(t, percpu, &m);
-			c = find_or_add(t, k, map, &m);
+			c = find_or_add(t, k, t->hashes[i], map, &m);
 			if (!c)
 				return -ENOMEM;
 			c->cur = m;
@@ -413,7 +460,8 @@ size_t ps_flowtab_conv_bytes(void)
 size_t ps_flowtab_user_bytes(const struct ps_flowtab *t)
 {
 	return t->nconvs * ps_flowtab_conv_bytes() +
-	       (size_t)t->batch * (sizeof(struct ps_flow_key) + t->ncpu * t->stride) +
+	       (size_t)t->batch * (sizeof(struct ps_flow_key) + t->ncpu * t->stride +
+				   sizeof(*t->hashes)) +
 	       t->ncpu * t->stride;
 }
 
@@ -428,7 +476,9 @@ void ps_flowtab_free(struct ps_flowtab *t)
 	free(t->keys);
 	free(t->vals);
 	free(t->one);
+	free(t->hashes);
 	t->keys = t->vals = t->one = NULL;
+	t->hashes = NULL;
 	t->nconvs = 0;
 }
 

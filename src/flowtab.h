@@ -38,6 +38,7 @@ struct ps_flowtab {
 	size_t stride;        /* bytes of one CPU's value in a lookup */
 	__u32 batch;          /* entries per batch lookup */
 	void *keys, *vals, *one;
+	unsigned *hashes;     /* the batch's keys' uthash hashes */
 	struct ps_conv *convs; /* uthash, by kernel key */
 	__u64 nconvs;
 	__u64 gen;            /* sweep number */
