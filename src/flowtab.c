@@ -12,8 +12,7 @@
 
 /* One conversation as user space knows it.  The hash handle and the key
  * come first: a lookup that walks past an entry touches one cache line of
- * it, and a sweep finds what it reads and writes (key, gen, cur) in the
- * first four. */
+ * it, and the one it finds has its key, gen and cur in its first four. */
 struct ps_conv {
 	UT_hash_handle hh;
 	struct ps_flow_key key;
@@ -336,7 +335,7 @@ static inline __attribute__((always_inline)) void prefetch_hash(const struct ps_
 
 /*
  * With many flows the conversations outgrow the cache (100,000 of them
- * take about 40 MB), and each lookup is a few cache misses: the bucket,
+ * take about 46 MB), and each lookup is a few cache misses: the bucket,
  * then every conversation in its chain.  A batch's lookups do not depend on
  * each other, so the batch is hashed first and each lookup's bucket and
  * first conversation are fetched a few entries ahead: the misses overlap
