@@ -73,6 +73,7 @@ NSP=/run/netns/$NS
 OUT=/tmp/psflow-bench.$$
 WRAP_PID=
 INJ_PID=
+MADE= # what cleanup() removes: only what this run created
 
 die() { echo "flows_cpu: $*" >&2; exit 1; }
 
@@ -94,20 +95,24 @@ cleanup() {
 		kill -TERM "$WRAP_PID" 2>/dev/null # the wrapper passes it on
 		wait "$WRAP_PID" 2>/dev/null
 	fi
-	ip netns del "$NS" 2>/dev/null
-	umount "$OUT" 2>/dev/null
-	rmdir "$OUT" 2>/dev/null
+	[[ $MADE == *ns* ]] && ip netns del "$NS" 2>/dev/null
+	[[ $MADE == *mnt* ]] && umount "$OUT" 2>/dev/null
+	[[ $MADE == *dir* ]] && rmdir "$OUT" 2>/dev/null
+	return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir "$OUT" || die "cannot create $OUT"
+MADE=dir
 # tcpdump's file (at most PACKETS frames of up to 1.5 kB, 351 B on average)
 # and pktscope's records.
 mount -t tmpfs -o size=$(( PACKETS / 1000000 * 400 + 1000 ))m tmpfs "$OUT" ||
 	die "cannot mount a tmpfs on $OUT"
+MADE="$MADE mnt"
 
 ip netns add "$NS" || die "cannot create network namespace $NS"
+MADE="$MADE ns"
 ip -n "$NS" link add veth-a type veth peer name veth-b || die "cannot create the veth pair"
 # No IPv6 autoconfiguration: nothing but the injected packets on the wire.
 nsenter --net="$NSP" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
