@@ -184,18 +184,16 @@ static void grp_row(const struct ps_agg *g, const struct ps_agg_grp *e, struct p
 	row->pps = e->pps;
 }
 
-static enum ps_agg_sort sort_key;
-
 static int cmp_u64_desc(__u64 a, __u64 b)
 {
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-static int cmp_rows(const void *pa, const void *pb)
+static int cmp_rows(const void *pa, const void *pb, void *key)
 {
 	const struct ps_agg_row *a = pa, *b = pb;
 
-	switch (sort_key) {
+	switch (*(const enum ps_agg_sort *)key) {
 	case PS_SORT_PACKETS:
 		return cmp_u64_desc(a->r.ab.packets + a->r.ba.packets,
 				    b->r.ab.packets + b->r.ba.packets);
@@ -218,8 +216,7 @@ int ps_agg_rows(const struct ps_agg *g, enum ps_agg_sort sort, struct ps_agg_row
 		return -ENOMEM;
 	for (e = g->groups; e; e = e->hh.next)
 		grp_row(g, e, &(*rows)[n++]);
-	sort_key = sort;
-	qsort(*rows, n, sizeof(**rows), cmp_rows);
+	qsort_r(*rows, n, sizeof(**rows), cmp_rows, &sort);
 	return (int)n;
 }
 

@@ -430,7 +430,6 @@ int ps_flowtab_sweep(struct ps_flowtab *t, __u64 now, bool flush, ps_flow_rec_fn
 			c->rec_start = now;
 		}
 	}
-	t->last_sweep = now;
 	return 0;
 }
 

@@ -42,7 +42,6 @@ struct ps_flowtab {
 	struct ps_conv *convs; /* uthash, by kernel key */
 	__u64 nconvs;
 	__u64 gen;            /* sweep number */
-	__u64 last_sweep;     /* flow clock of the previous sweep */
 	/* What happened, for the summary. */
 	__u64 records;        /* records written */
 	__u64 evicted;        /* entries removed from the kernel table */

@@ -155,3 +155,13 @@ int cli_opt_ttl(const char *arg, struct ps_datapath_opts *dp)
 	dp->ttl_threshold = v;
 	return 0;
 }
+
+int cli_opt_error(int opt, char **argv, const char *cmd)
+{
+	/* getopt with a leading ':' in optstring: ':' is a missing value. */
+	if (opt == ':')
+		ps_err("%s needs a value: see `pktscope %s --help`", argv[optind - 1], cmd);
+	else
+		ps_err("unknown option '%s': see `pktscope %s --help`", argv[optind - 1], cmd);
+	return -EINVAL;
+}

@@ -37,6 +37,10 @@ int cli_opt_xdp_mode(const char *arg, struct ps_datapath_opts *dp, bool *set);
 int cli_opt_count(const char *arg, long *count, const char *noun);
 int cli_opt_ttl(const char *arg, struct ps_datapath_opts *dp);
 
+/* The line for getopt_long's ':' (a value missing) or '?' (unknown
+ * option) in subcommand 'cmd'; returns -EINVAL. */
+int cli_opt_error(int opt, char **argv, const char *cmd);
+
 /* Refuses to go on without the privileges BPF needs (one line). */
 int cli_need_privs(const char *cmd);
 

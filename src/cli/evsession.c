@@ -199,13 +199,8 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		case 'h':
 			usage(stdout);
 			exit(PS_EXIT_OK);
-		case ':':
-			ps_err("%s needs a value: see `pktscope %s --help`", argv[optind - 1], name);
-			return -EINVAL;
 		default:
-			ps_err("unknown option '%s': see `pktscope %s --help`", argv[optind - 1],
-			       name);
-			return -EINVAL;
+			return cli_opt_error(opt, argv, name);
 		}
 	}
 	if (optind < argc) {
@@ -459,22 +454,17 @@ static void reader_close(struct ev_session *s, struct ps_ringcap *rc)
 	ps_events_close(&s->ev);
 }
 
-static int run_live(struct ev_session *s,
-		    int (*declare)(void *sink, __u32 ifindex, const char *name))
+int ev_attach_live(struct ev_args *a, struct ps_datapath *dps)
 {
-	struct ev_args *a = (struct ev_args *)s->a;
 	struct ps_datapath_opts each[CLI_MAX_IFACES];
-	struct ps_datapath dps[CLI_MAX_IFACES];
-	struct ps_ringcap *rc = NULL;
-	struct timespec t0, now;
-	int n, err, i;
+	int err, n;
 
 	err = ev_prepare(a);
 	if (err)
 		return err;
 	n = a->nifaces;
 	/* Each interface with the code libpcap compiled for it. */
-	for (i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		each[i] = a->dp;
 		if (!a->expr)
 			continue;
@@ -483,14 +473,29 @@ static int run_live(struct ev_session *s,
 		each[i].dev_addr_set = a->dev_addr_set[i];
 		memcpy(each[i].dev_addr, a->dev_addr[i], sizeof(each[i].dev_addr));
 	}
+	err = cli_attach_each(dps, a->ifaces, n, each);
+	return err ? err : n;
+}
+
+static int run_live(struct ev_session *s,
+		    int (*declare)(void *sink, __u32 ifindex, const char *name))
+{
+	struct ev_args *a = (struct ev_args *)s->a;
+	struct ps_datapath dps[CLI_MAX_IFACES];
+	struct ps_ringcap *rc = NULL;
+	struct timespec t0, now;
+	int n, err, i;
+
 	if (s->pcap_direct) {
 		rc = calloc(1, sizeof(*rc));
 		if (!rc)
 			return -ENOMEM;
 	}
-	err = cli_attach_each(dps, a->ifaces, n, each);
-	if (err)
+	n = ev_attach_live(a, dps);
+	if (n < 0) {
+		err = n;
 		goto out_free;
+	}
 	err = reader_open(s, rc, dps, n);
 	if (err) {
 		ps_err("cannot read the event ring buffer: %s", strerror(-err));

@@ -94,6 +94,11 @@ int ev_compile_file(struct ev_args *a);
 /* The words after the options as one expression, as tcpdump takes it. */
 char *ev_join_words(int argc, char **argv);
 
+/* Live: ev_prepare(), then a datapath on each interface with the
+ * expression libpcap compiled for it, attached.  Returns the number of
+ * interfaces, or -errno after one line (nothing attached). */
+int ev_attach_live(struct ev_args *a, struct ps_datapath *dps);
+
 /* Frees what ev_parse_args() and ev_prepare() allocated. */
 void ev_args_free(struct ev_args *a);
 

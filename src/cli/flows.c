@@ -241,12 +241,8 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 		case 'h':
 			usage(stdout);
 			exit(PS_EXIT_OK);
-		case ':':
-			ps_err("%s needs a value: see `pktscope flows --help`", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			ps_err("unknown option '%s': see `pktscope flows --help`", argv[optind - 1]);
-			return -EINVAL;
+			return cli_opt_error(opt, argv, "flows");
 		}
 	}
 	if (optind < argc) {
@@ -576,29 +572,15 @@ static int run_live(struct flows_run *r)
 {
 	struct flows_args *fa = (struct flows_args *)r->a;
 	struct ev_args *a = &fa->ev;
-	struct ps_datapath_opts each[CLI_MAX_IFACES];
 	struct ps_datapath dps[CLI_MAX_IFACES];
 	struct flowview v = { .sort = fa->sort, .by = fa->by, .top = fa->top };
 	struct flows_totals tot;
 	__u64 t0, now;
-	int n, err, i;
+	int n, err = 0, i;
 
-	err = ev_prepare(a);
-	if (err)
-		return err;
-	n = a->nifaces;
-	for (i = 0; i < n; i++) {
-		each[i] = a->dp;
-		if (!a->expr)
-			continue;
-		each[i].filter = a->cbpf_if[i];
-		each[i].filter_live = true;
-		each[i].dev_addr_set = a->dev_addr_set[i];
-		memcpy(each[i].dev_addr, a->dev_addr[i], sizeof(each[i].dev_addr));
-	}
-	err = cli_attach_each(dps, a->ifaces, n, each);
-	if (err)
-		return err;
+	n = ev_attach_live(a, dps);
+	if (n < 0)
+		return n;
 	r->dps = dps;
 	r->ndps = n;
 	for (i = 0; !err && i < n; i++)

@@ -133,12 +133,8 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 		case 'h':
 			usage(stdout);
 			exit(PS_EXIT_OK);
-		case ':':
-			ps_err("%s needs a value: see `pktscope stats --help`", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			ps_err("unknown option '%s': see `pktscope stats --help`", argv[optind - 1]);
-			return -EINVAL;
+			return cli_opt_error(opt, argv, "stats");
 		}
 	}
 	if (optind < argc) {

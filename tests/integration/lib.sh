@@ -94,6 +94,20 @@ tap_compare() { # prefix, file
 	done <"$2"
 }
 
+# conv.py's verdicts (flows against tshark) as checks; conv.py failing to
+# run at all is one more.
+conv() { # label, conv.py arguments...
+	local label=$1 rc
+	shift
+	"$PY" "$IT_DIR/conv.py" "$@" >"$TMPD/conv.out" 2>"$TMPD/conv.err"
+	rc=$?
+	tap_compare "$label" "$TMPD/conv.out"
+	if [ "$rc" -ne 0 ] && ! grep -q '^bad' "$TMPD/conv.out"; then
+		nok "$label: conv.py $1 ran (exit $rc)"
+		diag "$(head -c 2000 "$TMPD/conv.err")"
+	fi
+}
+
 # Ends the script with every check skipped: one counted skip line.
 skip_all() {
 	echo "ok 1 - $TEST_NAME # skip $*"

@@ -32,17 +32,6 @@ N_PING=4
 N_TRAF=300      # trafgen flows, B -> A, one packet each
 
 pkt() { "$PY" "$IT_DIR/pkt.py" "$@"; }
-conv() { # label, conv.py arguments...: its verdicts as checks
-	local label=$1 rc
-	shift
-	"$PY" "$IT_DIR/conv.py" "$@" >"$TMPD/conv.out" 2>"$TMPD/conv.err"
-	rc=$?
-	tap_compare "$label" "$TMPD/conv.out"
-	if [ "$rc" -ne 0 ] && ! grep -q '^bad' "$TMPD/conv.out"; then
-		nok "$label: conv.py $1 ran (exit $rc)"
-		diag "$(head -c 2000 "$TMPD/conv.err")"
-	fi
-}
 rec_sums() { # flows output: "packets bytes" summed over its flow records
 	"$PY" -c 'import json, sys
 p = b = 0

@@ -39,19 +39,6 @@ MANY=3000
 F=$TMPD/flows.pcap
 E=$TMPD/flows.json
 
-# conv.py's verdicts as checks; conv.py failing to run at all is one more.
-conv() { # label, conv.py arguments...
-	local label=$1 rc
-	shift
-	"$PY" "$IT_DIR/conv.py" "$@" >"$TMPD/conv.out" 2>"$TMPD/conv.err"
-	rc=$?
-	tap_compare "$label" "$TMPD/conv.out"
-	if [ "$rc" -ne 0 ] && ! grep -q '^bad' "$TMPD/conv.out"; then
-		nok "$label: conv.py $1 ran (exit $rc)"
-		diag "$(head -c 2000 "$TMPD/conv.err")"
-	fi
-}
-
 # pktscope flows -r, foreground; output in $TMPD/NAME.{out,err}, RC[NAME].
 flows_run() { # name, flows arguments...
 	local name=$1
