@@ -131,3 +131,12 @@ int ps_tc_emit(struct __sk_buff *skb)
 	ps_emit_stashed(skb, false, &c);
 	return TC_ACT_UNSPEC;
 }
+
+/* Not attached anywhere: user space runs it (BPF_PROG_TEST_RUN, any
+ * frame) to snapshot the flow table (lib/flow.bpf.h). */
+SEC("xdp")
+int ps_flow_dump_prog(struct xdp_md *xdp)
+{
+	ps_flow_dump();
+	return XDP_PASS;
+}

@@ -137,13 +137,17 @@ static int setup_events(struct ps_datapath *dp, const struct ps_datapath_opts *o
 static int setup_flows(struct ps_datapath *dp, const struct ps_datapath_opts *o)
 {
 	struct ps_config *cfg = &dp->skel->rodata->ps_cfg;
+	__u32 max;
 	int err;
 
 	cfg->user_clock = o->user_clock;
 	if (!o->flows)
 		return 0;
 	cfg->flows = 1;
-	err = bpf_map__set_max_entries(dp->skel->maps.ps_flows, o->max_flows ? o->max_flows : 1);
+	max = o->max_flows ? o->max_flows : 1;
+	err = bpf_map__set_max_entries(dp->skel->maps.ps_flows, max);
+	if (!err)
+		err = bpf_map__set_max_entries(dp->skel->maps.ps_flow_snap, max);
 	if (err)
 		ps_err("cannot size the flow table: %s", strerror(-err));
 	return err;
@@ -279,6 +283,7 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 	bpf_program__set_autoload(dp->skel->progs.ps_tc_emit, false);
 	bpf_program__set_autoload(dp->skel->progs.ps_sock_in, false);
 	bpf_program__set_autoload(dp->skel->progs.ps_sock_out, false);
+	bpf_program__set_autoload(dp->skel->progs.ps_flow_dump_prog, opts->flows);
 	n = ps_hook_slots(opts->hook, slots);
 	/* A file replays through the ingress program; a socket needs both
 	 * of its programs, and its filter runs on the socket itself. */
@@ -431,9 +436,18 @@ int ps_datapath_flows_fd(const struct ps_datapath *dp)
 	return bpf_map__fd(dp->skel->maps.ps_flows);
 }
 
-volatile __u32 *ps_datapath_flow_epoch(struct ps_datapath *dp)
+void ps_datapath_flow_source(struct ps_datapath *dp, struct ps_flow_source *src)
 {
-	return &dp->skel->bss->ps_flow_epoch;
+	struct datapath_bpf *sk = dp->skel;
+
+	src->map_fd = bpf_map__fd(sk->maps.ps_flows);
+	src->dump_fd = bpf_program__fd(sk->progs.ps_flow_dump_prog);
+	src->snap_fd = bpf_map__fd(sk->maps.ps_flow_snap);
+	src->max_entries = bpf_map__max_entries(sk->maps.ps_flows);
+	src->epoch = &sk->bss->ps_flow_epoch;
+	src->since = &sk->bss->ps_flow_dump_since;
+	src->count = &sk->bss->ps_flow_dump_count;
+	src->full = &sk->bss->ps_flow_dump_full;
 }
 
 void ps_datapath_set_clock(struct ps_datapath *dp, __u64 ns)

@@ -89,8 +89,19 @@ int ps_datapath_read_events(const struct ps_datapath *dp, struct ps_ev_counters 
 int ps_datapath_read_flows(const struct ps_datapath *dp, struct ps_flow_counters *out);
 /* The flow table's fd. */
 int ps_datapath_flows_fd(const struct ps_datapath *dp);
-/* The flow table's epoch (struct ps_flow_dir), mapped into user space. */
-volatile __u32 *ps_datapath_flow_epoch(struct ps_datapath *dp);
+
+/* What reads one datapath's flow table (src/flowtab.c). */
+struct ps_flow_source {
+	int map_fd;         /* ps_flows: ended flows are removed from it */
+	int dump_fd;        /* ps_flow_dump_prog: snapshots the table */
+	int snap_fd;        /* ps_flow_snap: the snapshot, to be mapped */
+	__u32 max_entries;  /* of both */
+	/* The program's globals, mapped into user space (lib/flow.bpf.h). */
+	volatile __u32 *epoch, *since, *count, *full;
+};
+
+/* The flow table of a datapath loaded with opts.flows. */
+void ps_datapath_flow_source(struct ps_datapath *dp, struct ps_flow_source *src);
 /* With opts.user_clock: the flow time of the packets run from now on. */
 void ps_datapath_set_clock(struct ps_datapath *dp, __u64 ns);
 

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <uthash.h>
@@ -12,20 +14,19 @@
 
 /* One conversation as user space knows it.  The hash handle and the key
  * come first: a lookup that walks past an entry touches one cache line of
- * it, and the one it finds has its key, gen and cur in its first four. */
+ * it, and the one it finds has its key and cur in its first four. */
 struct ps_conv {
 	UT_hash_handle hh;
 	struct ps_flow_key key;
 	int map;                 /* index into fds */
 	int a;                   /* the kernel direction whose sender is 'a' */
 	__u32 seq;               /* records written */
-	__u64 gen;               /* last sweep that saw it */
-	struct ps_flow_val cur;  /* the kernel's totals, summed over CPUs */
+	struct ps_flow_val cur;  /* the kernel's totals */
 	struct ps_flow_dir base[2]; /* the totals the last record reached */
 	__u64 rec_start;         /* flow clock: where the current record began */
 	/* The current record's own first packet and flags, per direction,
-	 * gathered from the CPUs' parts whose epoch is not older than the
-	 * last record's (export_epoch). */
+	 * gathered from every read whose epoch is not older than the last
+	 * record's (export_epoch). */
 	__u64 pend_first[2];
 	__u8 pend_flags[2];
 	__u32 export_epoch;
@@ -34,7 +35,8 @@ struct ps_conv {
 	double bps, pps;
 };
 
-#define PS_BATCH 4096
+/* Snapshot entries hashed ahead of their lookups at a time. */
+#define PS_CHUNK 4096
 /* How far ahead of its lookup an entry's hash bucket, then the bucket's
  * first conversation, are prefetched (see read_map()). */
 #define PS_PREFETCH_BUCKET 16
@@ -44,30 +46,29 @@ int ps_flowtab_init(struct ps_flowtab *t, const struct ps_flowtab_opts *o)
 {
 	memset(t, 0, sizeof(*t));
 	t->o = *o;
-	t->ncpu = libbpf_num_possible_cpus();
-	if (t->ncpu <= 0)
-		return t->ncpu < 0 ? t->ncpu : -EINVAL;
-	/* Per-CPU values come back one per possible CPU, each rounded up to
-	 * 8 bytes. */
-	t->stride = (sizeof(struct ps_flow_val) + 7) & ~(size_t)7;
-	t->batch = PS_BATCH;
-	t->keys = calloc(t->batch, sizeof(struct ps_flow_key));
-	t->vals = calloc((size_t)t->batch * t->ncpu, t->stride);
-	t->one = calloc(t->ncpu, t->stride);
-	t->hashes = calloc(t->batch, sizeof(*t->hashes));
-	if (!t->keys || !t->vals || !t->one || !t->hashes) {
-		ps_flowtab_free(t);
-		return -ENOMEM;
-	}
-	return 0;
+	t->hashes = calloc(PS_CHUNK, sizeof(*t->hashes));
+	return t->hashes ? 0 : -ENOMEM;
 }
 
-int ps_flowtab_add_map(struct ps_flowtab *t, int map_fd, volatile __u32 *epoch)
+int ps_flowtab_add_map(struct ps_flowtab *t, const struct ps_flow_source *src)
 {
-	if (t->nfds == (int)(sizeof(t->fds) / sizeof(t->fds[0])))
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len;
+	void *m;
+
+	if (t->nsrc == PS_FLOWTAB_MAPS)
 		return -E2BIG;
-	t->epochs[t->nfds] = epoch;
-	t->fds[t->nfds++] = map_fd;
+	/* An mmapable array's entries are 8-byte aligned, back to back. */
+	_Static_assert(sizeof(struct ps_flow_snaprec) % 8 == 0, "snapshot stride");
+	len = (size_t)src->max_entries * sizeof(struct ps_flow_snaprec);
+	len = (len + page - 1) / page * page;
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, src->snap_fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	t->src[t->nsrc] = *src;
+	t->snap[t->nsrc] = m;
+	t->snap_len[t->nsrc] = len;
+	t->nsrc++;
 	return 0;
 }
 
@@ -80,53 +81,19 @@ static __u64 min_set(__u64 a, __u64 b)
 	return a < b ? a : b;
 }
 
-/* Sums the per-CPU parts of one entry: counts add up, first times are the
- * earliest any CPU saw, last times the latest. */
-static void merge(const struct ps_flowtab *t, const void *percpu, struct ps_flow_val *m)
-{
-	memset(m, 0, sizeof(*m));
-	for (int cpu = 0; cpu < t->ncpu; cpu++) {
-		const struct ps_flow_val *v = (const void *)((const char *)percpu + cpu * t->stride);
-
-		for (int d = 0; d < 2; d++) {
-			const struct ps_flow_dir *s = &v->d[d];
-			struct ps_flow_dir *o = &m->d[d];
-
-			if (!s->packets)
-				continue;
-			if (!o->packets || s->first_ns < o->first_ns) {
-				o->icmp_type = s->icmp_type;
-				o->icmp_code = s->icmp_code;
-			}
-			o->first_ns = min_set(o->first_ns, s->first_ns);
-			o->packets += s->packets;
-			o->bytes += s->bytes;
-			if (s->last_ns > o->last_ns)
-				o->last_ns = s->last_ns;
-			o->syn_ns = min_set(o->syn_ns, s->syn_ns);
-			o->ack_ns = min_set(o->ack_ns, s->ack_ns);
-			o->tcp_flags |= s->tcp_flags;
-		}
-	}
-}
-
-/* Gathers the current record's first packet and flags: every part whose
+/* Gathers the current record's first packet and flags: a direction whose
  * epoch is the last record's or later holds only packets after it (the
  * epoch moves on right after the read that wrote it).  min and OR: reading
- * the same part twice changes nothing. */
-static void gather(const struct ps_flowtab *t, const void *percpu, struct ps_conv *c)
+ * the same values twice changes nothing. */
+static void gather(const struct ps_flow_val *v, struct ps_conv *c)
 {
-	for (int cpu = 0; cpu < t->ncpu; cpu++) {
-		const struct ps_flow_val *v = (const void *)((const char *)percpu + cpu * t->stride);
+	for (int d = 0; d < 2; d++) {
+		const struct ps_flow_dir *s = &v->d[d];
 
-		for (int d = 0; d < 2; d++) {
-			const struct ps_flow_dir *s = &v->d[d];
-
-			if (!s->packets || s->epoch < c->export_epoch)
-				continue;
-			c->pend_first[d] = min_set(c->pend_first[d], s->rec_first_ns);
-			c->pend_flags[d] |= s->rec_flags;
-		}
+		if (!s->packets || s->epoch < c->export_epoch)
+			continue;
+		c->pend_first[d] = min_set(c->pend_first[d], s->rec_first_ns);
+		c->pend_flags[d] |= s->rec_flags;
 	}
 }
 
@@ -266,9 +233,11 @@ static void forget(struct ps_flowtab *t, struct ps_conv *c)
  * arrived between the read and the removal is in them, not lost. */
 static void evict(struct ps_flowtab *t, struct ps_conv *c)
 {
-	if (!bpf_map_lookup_and_delete_elem(t->fds[c->map], &c->key, t->one)) {
-		merge(t, t->one, &c->cur);
-		gather(t, t->one, c);
+	struct ps_flow_val v;
+
+	if (!bpf_map_lookup_and_delete_elem(t->src[c->map].map_fd, &c->key, &v)) {
+		c->cur = v;
+		gather(&v, c);
 	}
 	t->evicted++;
 }
@@ -333,56 +302,67 @@ static inline __attribute__((always_inline)) void prefetch_hash(const struct ps_
 		__builtin_prefetch(tbl->buckets[b].hh_head);
 }
 
+/* Snapshots one table in the kernel: one system call for all of it. */
+static int dump_map(struct ps_flowtab *t, int map, __u32 *count)
+{
+	const struct ps_flow_source *src = &t->src[map];
+	static const __u8 frame[64]; /* XDP test runs want an Ethernet header */
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+			    .data_size_in = sizeof(frame));
+
+	/* Changed since the previous read (epoch gen - 1 from then on) or
+	 * during it (gen - 2); everything on the first read and after a
+	 * failed one. */
+	*src->since = t->gen > 2 && !t->reread ? (__u32)(t->gen - 2) : 0;
+	if (bpf_prog_test_run_opts(src->dump_fd, &opts))
+		return -errno;
+	if (*src->full || *src->count > src->max_entries)
+		return -EOVERFLOW;
+	*count = *src->count;
+	return 0;
+}
+
 /*
  * With many flows the conversations outgrow the cache (100,000 of them
  * take about 46 MB), and each lookup is a few cache misses: the bucket,
- * then every conversation in its chain.  A batch's lookups do not depend on
- * each other, so the batch is hashed first and each lookup's bucket and
- * first conversation are fetched a few entries ahead: the misses overlap
- * instead of following one another.  With 100,000 flows this halves the
- * user-space time of a sweep (docs/BENCHMARKS.md, "pktscope flows: CPU and
- * memory").
+ * then every conversation in its chain.  The lookups do not depend on each
+ * other, so a chunk of the snapshot is hashed first and each lookup's
+ * bucket and first conversation are fetched a few entries ahead: the misses
+ * overlap instead of following one another.  With 100,000 flows this
+ * halved the user-space time of a sweep (docs/BENCHMARKS.md, "pktscope
+ * flows: CPU and memory").
  */
 static int read_map(struct ps_flowtab *t, int map)
 {
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 in = 0, out = 0, count;
-	bool first = true;
+	const struct ps_flow_snaprec *snap = t->snap[map];
+	__u32 count = 0;
 	int err;
 
-	for (;;) {
-		count = t->batch;
-		err = bpf_map_lookup_batch(t->fds[map], first ? NULL : &in, &out, t->keys, t->vals,
-					   &count, &opts);
-		if (err && errno != ENOENT)
-			return -errno;
-		for (__u32 i = 0; i < count; i++)
-			HASH_VALUE((struct ps_flow_key *)t->keys + i, sizeof(struct ps_flow_key),
-				   t->hashes[i]);
-		for (__u32 i = 0; i < count; i++) {
-			const struct ps_flow_key *k = (struct ps_flow_key *)t->keys + i;
-			struct ps_flow_val m;
+	err = dump_map(t, map, &count);
+	if (err)
+		return err;
+	t->read_entries += count;
+	for (__u32 at = 0; at < count; at += PS_CHUNK) {
+		const struct ps_flow_snaprec *r = snap + at;
+		__u32 n = count - at < PS_CHUNK ? count - at : PS_CHUNK;
+
+		for (__u32 i = 0; i < n; i++)
+			HASH_VALUE(&r[i].key, sizeof(r[i].key), t->hashes[i]);
+		for (__u32 i = 0; i < n; i++) {
 			struct ps_conv *c;
 
-			const void *percpu = (char *)t->vals + (size_t)i * t->ncpu * t->stride;
-
-			if (i + PS_PREFETCH_BUCKET < count)
+			if (i + PS_PREFETCH_BUCKET < n)
 				prefetch_hash(t, t->hashes[i + PS_PREFETCH_BUCKET], false);
-			if (i + PS_PREFETCH_CONV < count)
+			if (i + PS_PREFETCH_CONV < n)
 				prefetch_hash(t, t->hashes[i + PS_PREFETCH_CONV], true);
-			merge(t, percpu, &m);
-			c = find_or_add(t, k, t->hashes[i], map, &m);
+			c = find_or_add(t, &r[i].key, t->hashes[i], map, &r[i].val);
 			if (!c)
 				return -ENOMEM;
-			c->cur = m;
-			gather(t, percpu, c);
-			c->gen = t->gen;
+			c->cur = r[i].val;
+			gather(&r[i].val, c);
 		}
-		if (err) /* ENOENT: that was the last bucket */
-			return 0;
-		in = out;
-		first = false;
 	}
+	return 0;
 }
 
 int ps_flowtab_sweep(struct ps_flowtab *t, __u64 now, bool flush, ps_flow_rec_fn fn, void *ctx)
@@ -391,29 +371,26 @@ int ps_flowtab_sweep(struct ps_flowtab *t, __u64 now, bool flush, ps_flow_rec_fn
 	int err;
 
 	t->gen++;
-	for (int i = 0; i < t->nfds; i++) {
+	for (int i = 0; i < t->nsrc; i++) {
 		err = read_map(t, i);
 		if (err) {
 			/* Nothing is decided on a partial read: the next sweep
 			 * reads it all again. */
 			t->read_errors++;
+			t->reread = true;
 			return err;
 		}
 	}
+	t->reread = false;
 	/* Right after the read: what the kernel adds from now on is told
 	 * apart from what this sweep saw. */
-	for (int i = 0; i < t->nfds; i++)
-		if (t->epochs[i])
-			*t->epochs[i] = (__u32)t->gen;
+	for (int i = 0; i < t->nsrc; i++)
+		*t->src[i].epoch = (__u32)t->gen;
+	/* A conversation the snapshot left out has had no packet since the
+	 * previous read: its totals stand. */
 	HASH_ITER(hh, t->convs, c, tmp) {
 		__u64 last = last_seen(&c->cur);
 
-		if (c->gen != t->gen) {
-			/* Gone from the kernel without us: nothing to write
-			 * (it had no packets beyond what was written). */
-			forget(t, c);
-			continue;
-		}
 		update_rate(c, now);
 		if (flush) {
 			emit(t, c, PS_FLOW_END_FORCED, now, fn, ctx);
@@ -457,10 +434,7 @@ size_t ps_flowtab_conv_bytes(void)
 
 size_t ps_flowtab_user_bytes(const struct ps_flowtab *t)
 {
-	return t->nconvs * ps_flowtab_conv_bytes() +
-	       (size_t)t->batch * (sizeof(struct ps_flow_key) + t->ncpu * t->stride +
-				   sizeof(*t->hashes)) +
-	       t->ncpu * t->stride;
+	return t->nconvs * ps_flowtab_conv_bytes() + PS_CHUNK * sizeof(*t->hashes);
 }
 
 void ps_flowtab_free(struct ps_flowtab *t)
@@ -471,11 +445,10 @@ void ps_flowtab_free(struct ps_flowtab *t)
 		HASH_DEL(t->convs, c);
 		free(c);
 	}
-	free(t->keys);
-	free(t->vals);
-	free(t->one);
+	for (int i = 0; i < t->nsrc; i++)
+		munmap((void *)t->snap[i], t->snap_len[i]);
+	t->nsrc = 0;
 	free(t->hashes);
-	t->keys = t->vals = t->one = NULL;
 	t->hashes = NULL;
 	t->nconvs = 0;
 }

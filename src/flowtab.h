@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The user-space side of the flow table: reads the kernel's per-CPU flow
- * maps in batches, sums the CPUs' parts, keeps what each conversation has
+ * The user-space side of the flow table: has the kernel snapshot its flow
+ * maps (what changed since the last sweep), keeps what each conversation has
  * already been exported with, and turns the table into flow records when a
  * flow ends (idle timeout, TCP FIN both ways or RST), when a long one
  * reaches the active timeout, or when everything is flushed at the end.
@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "pktscope/abi.h"
+#include "datapath.h"
 #include "flowrec.h"
 
 struct ps_flowtab_opts {
@@ -29,23 +30,24 @@ struct ps_flowtab_opts {
 
 struct ps_conv;
 
+#define PS_FLOWTAB_MAPS 16
+
 struct ps_flowtab {
 	struct ps_flowtab_opts o;
-	int fds[16];
-	volatile __u32 *epochs[16]; /* each map's ps_flow_epoch */
-	int nfds;
-	int ncpu;
-	size_t stride;        /* bytes of one CPU's value in a lookup */
-	__u32 batch;          /* entries per batch lookup */
-	void *keys, *vals, *one;
-	unsigned *hashes;     /* the batch's keys' uthash hashes */
+	struct ps_flow_source src[PS_FLOWTAB_MAPS];
+	const struct ps_flow_snaprec *snap[PS_FLOWTAB_MAPS]; /* mapped */
+	size_t snap_len[PS_FLOWTAB_MAPS];
+	int nsrc;
+	unsigned *hashes;     /* a chunk of the snapshot's uthash hashes */
 	struct ps_conv *convs; /* uthash, by kernel key */
 	__u64 nconvs;
 	__u64 gen;            /* sweep number */
+	bool reread;          /* the last read failed: read everything */
 	/* What happened, for the summary. */
 	__u64 records;        /* records written */
 	__u64 evicted;        /* entries removed from the kernel table */
 	__u64 read_errors;    /* failed reads of the table (then retried) */
+	__u64 read_entries;   /* entries the snapshots held, all sweeps */
 };
 
 /* Called per record; a non-zero return stops nothing (the record is
@@ -63,11 +65,10 @@ struct ps_flow_snap {
 typedef void (*ps_flow_snap_fn)(void *ctx, const struct ps_flow_snap *s);
 
 int ps_flowtab_init(struct ps_flowtab *t, const struct ps_flowtab_opts *o);
-/* Adds one kernel flow map (one per interface) and its epoch
- * (ps_datapath_flow_epoch()). */
-int ps_flowtab_add_map(struct ps_flowtab *t, int map_fd, volatile __u32 *epoch);
+/* Adds one kernel flow table (one per interface): maps its snapshot. */
+int ps_flowtab_add_map(struct ps_flowtab *t, const struct ps_flow_source *src);
 
-/* Reads every map; writes a record through 'fn' for each flow that is due
+/* Reads what changed in every table; writes a record through 'fn' for each flow that is due
  * at 'now' (flow clock) and removes ended flows from the kernel.  With
  * 'flush', every flow ends now (PS_FLOW_END_FORCED).  Returns 0 or -errno. */
 int ps_flowtab_sweep(struct ps_flowtab *t, __u64 now, bool flush, ps_flow_rec_fn fn,
@@ -76,7 +77,8 @@ int ps_flowtab_sweep(struct ps_flowtab *t, __u64 now, bool flush, ps_flow_rec_fn
 /* Every conversation as of the last sweep. */
 void ps_flowtab_foreach(const struct ps_flowtab *t, ps_flow_snap_fn fn, void *ctx);
 
-/* Memory the user-space side holds now, in bytes. */
+/* Memory the user-space side holds now, in bytes (the mapped snapshots are
+ * kernel memory: ps_map_kernel_bytes()). */
 size_t ps_flowtab_user_bytes(const struct ps_flowtab *t);
 /* Bytes of one conversation in user space (the table's and uthash's). */
 size_t ps_flowtab_conv_bytes(void);

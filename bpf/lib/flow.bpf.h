@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The flow stage: every packet the expression keeps (all without one) is
- * added to its conversation's entry in a per-CPU hash map, so the update is
- * plain adds without atomics; user space sums the CPUs' parts.
+ * added to its conversation's entry in a hash map all CPUs share.  Counts
+ * and flags are atomic; first and last times are plain stores (two CPUs
+ * racing for one write both hold a time of that flow's packets).
  *
  * The map is preallocated: memory is fixed at load (max entries set by user
  * space, --max-flows), and an insert into a full table fails at once.  That
  * packet is then counted as overflow, never dropped silently.
+ *
+ * User space reads the table by running ps_flow_dump (below) with
+ * BPF_PROG_TEST_RUN: one system call walks the map in the kernel and
+ * copies each entry that changed since the last sweep or the one before
+ * into an array user space has mapped.
  */
 #ifndef PS_FLOW_BPF_H
 #define PS_FLOW_BPF_H
@@ -19,11 +25,20 @@
 #include "parse.bpf.h"
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1); /* user space sizes it before load */
 	__type(key, struct ps_flow_key);
 	__type(value, struct ps_flow_val);
 } ps_flows SEC(".maps");
+
+/* The dump's output: as many entries as ps_flows, mapped by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ps_flow_snaprec);
+} ps_flow_snap SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -40,6 +55,12 @@ volatile __u64 ps_user_clock_ns;
 /* Moved on by user space after each read of the table (struct
  * ps_flow_dir's rec_* fields). */
 volatile __u32 ps_flow_epoch;
+
+/* The dump: user space sets 'since' (0: every entry); the dump writes how
+ * many entries it wrote and whether the snapshot was too small for them. */
+volatile __u32 ps_flow_dump_since;
+volatile __u32 ps_flow_dump_count;
+volatile __u32 ps_flow_dump_full;
 
 #define PS_ICMP_ECHOREPLY 0
 #define PS_ICMP_ECHO 8
@@ -63,6 +84,11 @@ static __always_inline __u8 ps_icmp_key_type(__u8 ip_ver, __u8 type)
 	return type == PS_ICMPV6_ECHO_REPLY ? PS_ICMPV6_ECHO_REQUEST : type;
 }
 
+static __always_inline void ps_flow_or(struct ps_flow_dir *d, int byte, __u8 v)
+{
+	__sync_fetch_and_or(&d->flag_word, (__u64)v << PS_FLOW_FW_SHIFT(byte));
+}
+
 static __always_inline void ps_flow_add(struct ps_flow_dir *d, const struct ps_pkt *p, __u64 now)
 {
 	__u32 epoch = ps_flow_epoch;
@@ -70,23 +96,24 @@ static __always_inline void ps_flow_add(struct ps_flow_dir *d, const struct ps_p
 	if (!d->packets || d->epoch != epoch) {
 		d->epoch = epoch;
 		d->rec_first_ns = now;
-		d->rec_flags = 0;
+		__sync_fetch_and_and(&d->flag_word,
+				     ~((__u64)0xff << PS_FLOW_FW_SHIFT(PS_FLOW_FW_REC)));
 	}
 	if (!d->packets) {
 		d->first_ns = now;
 		if (p->l4_ctr == PS_CTR_L4_ICMP || p->l4_ctr == PS_CTR_L4_ICMPV6) {
-			d->icmp_type = bpf_ntohs(p->sport);
-			d->icmp_code = bpf_ntohs(p->dport);
+			ps_flow_or(d, PS_FLOW_FW_ICMP_TYPE, bpf_ntohs(p->sport));
+			ps_flow_or(d, PS_FLOW_FW_ICMP_CODE, bpf_ntohs(p->dport));
 		}
 	}
-	d->packets++;
-	d->bytes += p->len;
+	__sync_fetch_and_add(&d->packets, 1);
+	__sync_fetch_and_add(&d->bytes, p->len);
 	d->last_ns = now;
 	if (p->tcp_valid) {
 		__u8 f = p->tcp_flags;
 
-		d->tcp_flags |= f;
-		d->rec_flags |= f;
+		ps_flow_or(d, PS_FLOW_FW_TCP, f);
+		ps_flow_or(d, PS_FLOW_FW_REC, f);
 		if ((f & PS_TCP_SYN) && !d->syn_ns)
 			d->syn_ns = now;
 		if ((f & (PS_TCP_SYN | PS_TCP_ACK)) == PS_TCP_ACK && !d->ack_ns)
@@ -213,7 +240,6 @@ static __always_inline void ps_flow(void *ctx, bool is_xdp, const struct ps_ctx 
 		long err;
 
 		ps_flow_add(&nv.d[dir & 1], p, now);
-		/* The new entry holds nv on this CPU and zeros on the others. */
 		err = bpf_map_update_elem(&ps_flows, &k, &nv, BPF_NOEXIST);
 		if (!err) {
 			fc->c[PS_FL_CREATED]++;
@@ -232,6 +258,44 @@ static __always_inline void ps_flow(void *ctx, bool is_xdp, const struct ps_ctx 
 	ps_flow_add(&v->d[dir & 1], p, now);
 	fc->c[PS_FL_PACKETS]++;
 	fc->c[PS_FL_BYTES] += p->len;
+}
+
+/*
+ * A direction changed since user space's previous read if its epoch is the
+ * one that read set or later, or the one before: a packet that came during
+ * that read, after its entry was copied, still holds the older epoch.
+ */
+static __always_inline bool ps_flow_changed(const struct ps_flow_dir *d, __u32 since)
+{
+	return d->packets && d->epoch >= since;
+}
+
+static long ps_flow_dump_one(void *map, const struct ps_flow_key *k, struct ps_flow_val *v,
+			     void *ctx)
+{
+	__u32 since = ps_flow_dump_since, i = ps_flow_dump_count;
+	struct ps_flow_snaprec *r;
+
+	if (since && !ps_flow_changed(&v->d[0], since) && !ps_flow_changed(&v->d[1], since))
+		return 0;
+	r = bpf_map_lookup_elem(&ps_flow_snap, &i);
+	if (!r) {
+		/* Cannot happen (the snapshot is as large as the table and
+		 * only user space removes entries); told, not hidden. */
+		ps_flow_dump_full = 1;
+		return 1;
+	}
+	__builtin_memcpy(&r->key, k, sizeof(*k));
+	__builtin_memcpy(&r->val, v, sizeof(*v));
+	ps_flow_dump_count = i + 1;
+	return 0;
+}
+
+static __always_inline void ps_flow_dump(void)
+{
+	ps_flow_dump_count = 0;
+	ps_flow_dump_full = 0;
+	bpf_for_each_map_elem(&ps_flows, ps_flow_dump_one, NULL, 0);
 }
 
 #endif /* PS_FLOW_BPF_H */

@@ -213,11 +213,18 @@ _Static_assert(sizeof(struct ps_event) ==
 _Static_assert(sizeof(struct ps_event) % 8 == 0, "the frame must start 8-byte aligned");
 
 /*
- * The flow stage: a per-CPU hash map of conversations.  Both directions of a
+ * The flow stage: one hash map of conversations shared by all CPUs (counts
+ * are atomic adds, as in cilium's conntrack table).  Both directions of a
  * conversation share one entry: the key holds its two endpoints in a fixed
  * order (the lower address first, ports breaking a tie), and the value one
- * part per direction.  User space sums the per-CPU parts, and reads and
- * evicts in batches (src/flowtab.c).
+ * part per direction.  User space reads the table through a snapshot the
+ * kernel writes into a memory-mapped array (struct ps_flow_snaprec), and
+ * removes ended flows one by one with their final counts (src/flowtab.c).
+ *
+ * Why not a per-CPU map: its value is copied once per possible CPU on every
+ * read (a 64-CPU host would hold 8 KB per flow), and reading 100,000 flows
+ * through bpf_map_lookup_batch() cost ~0.6 us each per sweep against
+ * ~0.25 us for the snapshot (docs/BENCHMARKS.md).
  */
 struct ps_flow_key {
 	__u32 ifindex;
@@ -246,16 +253,41 @@ struct ps_flow_dir {
 	 * each read of the table): so a record that continues a flow knows
 	 * its own first packet and flags, while counts stay cumulative. */
 	__u64 rec_first_ns;
-	__u8 tcp_flags;  /* PS_TCP_* OR-ed */
-	__u8 icmp_type;  /* of this direction's first packet */
-	__u8 icmp_code;
-	__u8 rec_flags;  /* PS_TCP_* OR-ed since the epoch */
-	__u32 epoch;     /* ps_flow_epoch when rec_* restarted */
+	/* The kernel ORs flags into these bytes with 64-bit atomics (the
+	 * only width clang's default BPF target has): PS_FLOW_FW_SHIFT()
+	 * places a byte in flag_word, and no OR touches the epoch. */
+	union {
+		struct {
+			__u8 tcp_flags; /* PS_TCP_* OR-ed */
+			__u8 icmp_type; /* of this direction's first packet */
+			__u8 icmp_code;
+			__u8 rec_flags; /* PS_TCP_* OR-ed since the epoch */
+			__u32 epoch;    /* ps_flow_epoch when rec_* restarted */
+		};
+		__u64 flag_word;
+	};
 };
+
+/* The shift of byte 'i' of flag_word (0 tcp_flags ... 3 rec_flags). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PS_FLOW_FW_SHIFT(i) (8 * (i))
+#else
+#define PS_FLOW_FW_SHIFT(i) (8 * (7 - (i)))
+#endif
+#define PS_FLOW_FW_TCP 0
+#define PS_FLOW_FW_ICMP_TYPE 1
+#define PS_FLOW_FW_ICMP_CODE 2
+#define PS_FLOW_FW_REC 3
 
 /* dir 0: from endpoint 0 to endpoint 1 */
 struct ps_flow_val {
 	struct ps_flow_dir d[2];
+};
+
+/* One entry of the snapshot ps_flow_dump writes for user space. */
+struct ps_flow_snaprec {
+	struct ps_flow_key key;
+	struct ps_flow_val val;
 };
 
 /* Every packet the flow stage sees (the expression kept it) ends in exactly

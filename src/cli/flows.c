@@ -94,16 +94,18 @@ static void usage(FILE *f)
 "      --duration SEC     stop after SEC seconds (of the file's time with -r)\n"
 "  -h, --help             this help\n"
 "\n"
-"Memory: the kernel table is preallocated, %zu bytes per entry and CPU plus\n"
-"the hash's own (the summary reports the kernel's figure); user space holds\n"
-"%zu bytes per live flow.\n"
+"Memory: the kernel table is preallocated, %zu bytes per entry plus the\n"
+"hash's own, and a %zu-byte snapshot entry user space reads it through (the\n"
+"summary reports the kernel's figure); user space holds %zu bytes per live\n"
+"flow.\n"
 "\n"
 "Examples:\n"
 "  pktscope flows -i eth0\n"
 "  pktscope flows -i eth0 --json --idle-timeout 5 tcp | jq -c '{a, b, a_to_b}'\n"
 "  pktscope flows -r trace.pcap --by hostpair --top 10\n"
 "  pktscope flows -i eth0 --json --ipfix 192.0.2.10:4739 > flows.jsonl\n",
-		sizeof(struct ps_flow_val), ps_flowtab_conv_bytes());
+		sizeof(struct ps_flow_key) + sizeof(struct ps_flow_val),
+		sizeof(struct ps_flow_snaprec), ps_flowtab_conv_bytes());
 }
 
 static int parse_secs(const char *opt, const char *arg, bool zero_ok, double *out)
@@ -377,12 +379,25 @@ struct flows_totals {
 	__u64 kernel_bytes;
 };
 
+static int add_table(struct flows_run *r, struct ps_datapath *dp)
+{
+	struct ps_flow_source src;
+	int err;
+
+	ps_datapath_flow_source(dp, &src);
+	err = ps_flowtab_add_map(&r->t, &src);
+	if (err)
+		ps_err("cannot map the flow table's snapshot: %s", strerror(-err));
+	return err;
+}
+
 static void sum_totals(struct flows_run *r, struct flows_totals *tot)
 {
 	memset(tot, 0, sizeof(*tot));
 	for (int i = 0; i < r->ndps; i++) {
 		struct ps_ev_counters ev;
 		struct ps_flow_counters fl;
+		struct ps_flow_source src;
 
 		if (!ps_datapath_read_events(&r->dps[i], &ev))
 			for (int k = 0; k < PS_EV_MAX; k++)
@@ -390,7 +405,9 @@ static void sum_totals(struct flows_run *r, struct flows_totals *tot)
 		if (!ps_datapath_read_flows(&r->dps[i], &fl))
 			for (int k = 0; k < PS_FL_MAX; k++)
 				tot->fl.c[k] += fl.c[k];
-		tot->kernel_bytes += ps_map_kernel_bytes(ps_datapath_flows_fd(&r->dps[i]));
+		ps_datapath_flow_source(&r->dps[i], &src);
+		tot->kernel_bytes += ps_map_kernel_bytes(src.map_fd) +
+				     ps_map_kernel_bytes(src.snap_fd);
 	}
 }
 
@@ -513,7 +530,7 @@ static int run_file(struct flows_run *r)
 	r->file_label = a->ev.file;
 	/* The table (or --by's groups) is printed at the end. */
 	r->table = !a->ev.json || a->by_set;
-	err = ps_flowtab_add_map(&r->t, ps_datapath_flows_fd(&dp), ps_datapath_flow_epoch(&dp));
+	err = add_table(r, &dp);
 	if (err)
 		goto out;
 	err = ps_replay_file(&dp, a->ev.file, &rs, before_record, after_record, r);
@@ -584,8 +601,7 @@ static int run_live(struct flows_run *r)
 	r->dps = dps;
 	r->ndps = n;
 	for (i = 0; !err && i < n; i++)
-		err = ps_flowtab_add_map(&r->t, ps_datapath_flows_fd(&dps[i]),
-					 ps_datapath_flow_epoch(&dps[i]));
+		err = add_table(r, &dps[i]);
 	if (err)
 		goto out;
 	cli_announce(dps, n);

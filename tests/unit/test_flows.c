@@ -46,6 +46,14 @@ static int load(struct fx *f, enum ps_hook hook, __u32 max_flows)
 	return 0;
 }
 
+static int add_table(struct ps_flowtab *t, struct fx *f)
+{
+	struct ps_flow_source src;
+
+	ps_datapath_flow_source(&f->dp, &src);
+	return ps_flowtab_add_map(t, &src);
+}
+
 static void run_at(struct fx *f, const struct pkt *p, __u64 t)
 {
 	ps_datapath_set_clock(&f->dp, t);
@@ -128,7 +136,7 @@ static void handshake(void **state, int ver, enum ps_hook hook)
 	assert_int_equal(counters(&f).c[PS_FL_CREATED], 1);
 	assert_int_equal(counters(&f).c[PS_FL_PACKETS], 6);
 	assert_int_equal(ps_flowtab_init(&t, &to), 0);
-	assert_int_equal(ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp), ps_datapath_flow_epoch(&f.dp)), 0);
+	assert_int_equal(add_table(&t, &f), 0);
 	/* FIN both ways, but within the linger: not yet. */
 	assert_int_equal(ps_flowtab_sweep(&t, 5000 + 500000000ULL, false, take, &rs), 0);
 	assert_int_equal(rs.n, 0);
@@ -195,7 +203,7 @@ static void t_icmp_echo(void **state)
 	run_at(&f, &p, 200);
 	assert_int_equal(counters(&f).c[PS_FL_CREATED], 1);
 	assert_int_equal(ps_flowtab_init(&t, &to), 0);
-	ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp), ps_datapath_flow_epoch(&f.dp));
+	add_table(&t, &f);
 	assert_int_equal(ps_flowtab_sweep(&t, 1000, false, take, &rs), 0);
 	assert_int_equal(rs.n, 1);
 	assert_int_equal(rs.r[0].end, PS_FLOW_END_IDLE);
@@ -220,7 +228,7 @@ static void t_active_timeout(void **state)
 
 	assert_int_equal(load(&f, PS_HOOK_XDP, 64), 0);
 	assert_int_equal(ps_flowtab_init(&t, &to), 0);
-	ps_flowtab_add_map(&t, ps_datapath_flows_fd(&f.dp), ps_datapath_flow_epoch(&f.dp));
+	add_table(&t, &f);
 	tcp_seg(&p, 4, false, PS_TCP_ACK | PS_TCP_PSH, 10);
 	run_at(&f, &p, 10);
 	tcp_seg(&p, 4, false, PS_TCP_ACK, 10);
@@ -249,6 +257,77 @@ static void t_active_timeout(void **state)
 	assert_int_equal(rs.r[1].ab.first_ns, 80); /* its own first packet */
 	assert_int_equal(rs.r[1].ab.last_ns, 86);
 	assert_int_equal(rs.r[1].ab.tcp_flags, PS_TCP_ACK); /* its own flags: no PSH */
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
+/* The snapshot holds what changed since the previous read: an idle flow is
+ * not copied again, yet its totals stand and its record comes out; a
+ * packet that lands after a read copied its entry but before the epoch
+ * moved on is still read by the next sweep. */
+static void flow_from(struct pkt *p, __u16 sport)
+{
+	pkt_init(p);
+	pkt_eth(p);
+	pkt_ipv4(p, 64);
+	pkt_tcp(p, sport, 80, PS_TCP_ACK);
+	pkt_payload(p, 10);
+	assert_int_equal(pkt_finish(p, 60), 0);
+}
+
+static void t_snapshot_changed(void **state)
+{
+	struct ps_flowtab_opts to = { .idle_ns = 10000, .linger_ns = 1 };
+	struct ps_flow_source src;
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct pkt a, b;
+	__u64 read;
+	struct fx f;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 64), 0);
+	ps_datapath_flow_source(&f.dp, &src);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	assert_int_equal(add_table(&t, &f), 0);
+	flow_from(&a, 40000);
+	flow_from(&b, 40001);
+	run_at(&f, &a, 100);
+	run_at(&f, &b, 100);
+	assert_int_equal(ps_flowtab_sweep(&t, 1000, false, take, &rs), 0);
+	assert_int_equal(t.read_entries, 2);
+	assert_int_equal(t.nconvs, 2);
+	run_at(&f, &a, 1500);
+	/* The first two reads take everything. */
+	assert_int_equal(ps_flowtab_sweep(&t, 2000, false, take, &rs), 0);
+	assert_int_equal(t.read_entries, 4);
+	/* Then only a: its packet came after the first read. */
+	assert_int_equal(ps_flowtab_sweep(&t, 3000, false, take, &rs), 0);
+	assert_int_equal(t.read_entries, 5);
+	assert_int_equal(ps_flowtab_sweep(&t, 4000, false, take, &rs), 0);
+	assert_int_equal(t.read_entries, 5);
+	/* A packet of b between a read and the epoch's move: as if the
+	 * epoch were still the one before. */
+	*src.epoch = (__u32)t.gen - 1;
+	run_at(&f, &b, 4500);
+	*src.epoch = (__u32)t.gen;
+	read = t.read_entries;
+	assert_int_equal(ps_flowtab_sweep(&t, 5000, false, take, &rs), 0);
+	assert_int_equal(t.read_entries, read + 1);
+	assert_int_equal(rs.n, 0);
+	/* Idle: both end, with every packet. */
+	assert_int_equal(ps_flowtab_sweep(&t, 20000, false, take, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	for (int i = 0; i < 2; i++) {
+		bool is_a = rs.r[i].a_port == 40000;
+
+		assert_int_equal(rs.r[i].end, PS_FLOW_END_IDLE);
+		assert_int_equal(rs.r[i].ab.packets, 2);
+		assert_int_equal(rs.r[i].ab.bytes, 2ULL * a.len);
+		assert_int_equal(rs.r[i].ab.first_ns, 100);
+		assert_int_equal(rs.r[i].ab.last_ns, is_a ? 1500 : 4500);
+	}
+	assert_int_equal(t.nconvs, 0);
+	assert_int_equal(t.evicted, 2);
 	ps_flowtab_free(&t);
 	ps_datapath_close(&f.dp);
 }
@@ -336,6 +415,7 @@ int main(void)
 		cmocka_unit_test(t_handshake_v6_tc),
 		cmocka_unit_test(t_icmp_echo),
 		cmocka_unit_test(t_active_timeout),
+		cmocka_unit_test(t_snapshot_changed),
 		cmocka_unit_test(t_overflow),
 		cmocka_unit_test(t_crafted_xdp),
 		cmocka_unit_test(t_crafted_tc),
