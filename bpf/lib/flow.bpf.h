@@ -84,9 +84,14 @@ static __always_inline __u8 ps_icmp_key_type(__u8 ip_ver, __u8 type)
 	return type == PS_ICMPV6_ECHO_REPLY ? PS_ICMPV6_ECHO_REQUEST : type;
 }
 
+/* A locked instruction waits for every store before it to complete: only
+ * when a bit is new (the packets of a flow mostly repeat their flags). */
 static __always_inline void ps_flow_or(struct ps_flow_dir *d, int byte, __u8 v)
 {
-	__sync_fetch_and_or(&d->flag_word, (__u64)v << PS_FLOW_FW_SHIFT(byte));
+	__u64 bits = (__u64)v << PS_FLOW_FW_SHIFT(byte);
+
+	if ((d->flag_word & bits) != bits)
+		__sync_fetch_and_or(&d->flag_word, bits);
 }
 
 static __always_inline void ps_flow_add(struct ps_flow_dir *d, const struct ps_pkt *p, __u64 now)

@@ -165,3 +165,25 @@ int cli_opt_error(int opt, char **argv, const char *cmd)
 		ps_err("unknown option '%s': see `pktscope %s --help`", argv[optind - 1], cmd);
 	return -EINVAL;
 }
+
+/*
+ * json_dumpf() hands stdio every token apart (an fwrite() per key, value
+ * and comma): that cost more than building the object.  One line is dumped
+ * into a buffer and written whole; one that does not fit (none of
+ * pktscope's records) takes the slow way.
+ */
+int cli_json_line(const json_t *o, size_t flags)
+{
+	char buf[4096];
+	size_t n;
+
+	if (!o)
+		return -1;
+	n = json_dumpb(o, buf, sizeof(buf) - 1, flags);
+	if (!n)
+		return -1;
+	if (n > sizeof(buf) - 1)
+		return json_dumpf(o, stdout, flags) || fputc('\n', stdout) == EOF ? -1 : 0;
+	buf[n++] = '\n';
+	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
+}

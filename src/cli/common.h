@@ -5,6 +5,7 @@
 #define PS_CLI_COMMON_H
 
 #include <signal.h>
+#include <jansson.h>
 #include "datapath.h"
 
 #define CLI_MAX_IFACES 16
@@ -43,5 +44,9 @@ int cli_opt_error(int opt, char **argv, const char *cmd);
 
 /* Refuses to go on without the privileges BPF needs (one line). */
 int cli_need_privs(const char *cmd);
+
+/* Writes 'o' (NULL: fails) and a newline to stdout, dumped with 'flags';
+ * returns 0, or -1 when it could not be written. */
+int cli_json_line(const json_t *o, size_t flags);
 
 #endif

@@ -305,7 +305,7 @@ static void on_record(void *ctx, const struct ps_flow_rec *rec)
 		return;
 	}
 	o = ps_flow_json(rec, ifname_of(r, rec->ifindex), PS_BY_5TUPLE, 0);
-	if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9)) || fputc('\n', stdout) == EOF) {
+	if (cli_json_line(o, JSON_COMPACT | JSON_REAL_PRECISION(9))) {
 		clearerr(stdout);
 		r->write_errors++;
 	} else {
@@ -507,8 +507,7 @@ static void print_groups_json(struct flows_run *r)
 	for (int i = 0; i < n && (!r->a->top || i < r->a->top); i++) {
 		json_t *o = ps_flow_json(&rows[i].r, r->file_label, r->a->by, rows[i].records);
 
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
-		fputc('\n', stdout);
+		cli_json_line(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
 		json_decref(o);
 	}
 	free(rows);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli.h"
+#include "common.h"
 #include "evsession.h"
 #include "log.h"
 
@@ -53,13 +54,17 @@ static int print_event(void *ctx, const struct ps_event *e, const __u8 *data, __
 
 	if (a->json) {
 		json_t *o = ps_line_json(e, ts_ns, ifname);
+		int err;
 
 		if (a->file) /* the test run's, not an interface's */
 			json_object_set_new(o, "ifindex", json_integer(0));
 		json_object_set_new(o, "type", json_string("packet"));
-		json_dumpf(o, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
+		err = cli_json_line(o, JSON_COMPACT);
 		json_decref(o);
+		if (err) {
+			clearerr(stdout);
+			return -1;
+		}
 	} else {
 		ps_line_text(stdout, e, ts_ns, ifname, &a->line);
 	}
