@@ -10,8 +10,9 @@
 
 #include <linux/types.h>
 
-/* Why a record was written.  The values are IPFIX's flowEndReason (RFC 7270
- * 5.11.3; IANA IE 136), so the exporter sends them as they are. */
+/* Why a record was written.  The values are IPFIX's flowEndReason (IE 136:
+ * RFC 5102 5.11.3, kept in IANA's IPFIX registry since RFC 7012), so the
+ * exporter sends them as they are. */
 enum ps_flow_end {
 	PS_FLOW_END_NONE = 0,   /* not ended: a snapshot of a live flow (view) */
 	PS_FLOW_END_IDLE = 1,   /* idle timeout */
