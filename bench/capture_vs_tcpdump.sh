@@ -54,10 +54,8 @@ NS=pscap-$$
 NSP=/run/netns/$NS
 OUTDIR_GIVEN=${OUTDIR:-}
 OUT=${OUTDIR:-/tmp/pscap-bench.$$}
-WRAP_PID=
-INJ_PID=
-
-die() { echo "capture_vs_tcpdump: $*" >&2; exit 1; }
+BENCH=capture_vs_tcpdump
+. "$ROOT/bench/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root"
 for f in "$PKTSCOPE" "$INJECT"; do
@@ -66,59 +64,16 @@ done
 command -v tcpdump >/dev/null || die "tcpdump is not installed"
 PACKETS=$(( (PACKETS + 255) / 256 * 256 ))
 
-cleanup() {
-	if [ -n "$INJ_PID" ] && kill -0 "$INJ_PID" 2>/dev/null; then
-		kill -TERM "$INJ_PID" 2>/dev/null # a test run stops at a signal
-		wait "$INJ_PID" 2>/dev/null
-	fi
-	if [ -n "$WRAP_PID" ] && kill -0 "$WRAP_PID" 2>/dev/null; then
-		kill -TERM "$WRAP_PID" 2>/dev/null # the wrapper passes it on
-		wait "$WRAP_PID" 2>/dev/null
-	fi
-	ip netns del "$NS" 2>/dev/null
-	if [ -z "$OUTDIR_GIVEN" ]; then
-		umount "$OUT" 2>/dev/null
-		rmdir "$OUT" 2>/dev/null
-	else
-		rm -f "$OUT"/cap.pcap "$OUT"/err "$OUT"/ru "$OUT"/pid "$OUT"/inj
-	fi
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$OUT" || die "cannot create $OUT"
 if [ -z "$OUTDIR_GIVEN" ]; then
-	mount -t tmpfs -o size=$(( PACKETS / 1000000 * 400 + 1000 ))m tmpfs "$OUT" ||
-		die "cannot mount a tmpfs on $OUT"
+	bench_tmpfs
+else
+	mkdir -p "$OUT" || die "cannot create $OUT"
+	BENCH_RM="cap.pcap err ru pid inj"
 fi
-
-ip netns add "$NS" || die "cannot create network namespace $NS"
-ip -n "$NS" link add veth-a type veth peer name veth-b || die "cannot create the veth pair"
-# No IPv6 autoconfiguration: nothing but the injected packets on the wire.
-nsenter --net="$NSP" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1
-ip -n "$NS" link set veth-a up && ip -n "$NS" link set veth-b up
-# Frames redirected into veth-a reach veth-b only through its NAPI context,
-# which an XDP program on veth-b (pktscope's) or GRO turns on.  GRO for every
-# run, so that the kernel's receive path is the same whichever tool listens;
-# each template is its own flow, so GRO merges nothing.
-nsenter --net="$NSP" "$INJECT" gro veth-b on || die "cannot turn GRO on for veth-b"
-
-in_ns() { nsenter --net="$NSP" "$@"; }
-
-# CPU ticks of ksoftirqd on the injecting CPU: softirq work the injector's
-# own syscall handed over.
-ksoftirqd_ticks() {
-	local p
-	p=$(pgrep -x "ksoftirqd/$INJ_CPU" | head -1)
-	[ -n "$p" ] || { echo 0; return; }
-	sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'
-}
-rx_packets() {
-	in_ns awk '{ sub(/^ +/, ""); split($0, f, /[: ]+/); if (f[1] == "veth-b") print f[3] }' \
-		/proc/net/dev
-}
-kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
+bench_netns
 
 # Waits until the capture file has not grown for 1.5 s (tcpdump hands over
 # a partly filled block after its 1 s timeout), 60 s at most.
@@ -143,37 +98,17 @@ declare -A R # results: R[case,field]
 run_case() {
 	local name=$1 label=$2 want=$3 tool=$4
 	shift 4
-	local ready=0 ready_ticks=0 cpid= b0 b1 rx0 rx1 out i stat
+	local ready_ticks=0 b0 b1 rx0 rx1 out stat
 	rm -f "$OUT"/cap.pcap "$OUT"/err "$OUT"/ru "$OUT"/pid "$OUT"/inj
 	if [ "$tool" != none ]; then
-		# nsenter and taskset exec: $! is the wrapper itself, not a
-		# subshell (whose SIGINT a non-interactive shell ignores).
-		nsenter --net="$NSP" taskset -c "$TOOL_CPU" "$INJECT" run -p "$OUT/pid" -o "$OUT/ru" \
-			-- "$@" >/dev/null 2>"$OUT/err" &
-		WRAP_PID=$!
-		for ((i = 0; i < 300; i++)); do
-			if grep -qE 'listening on|watching' "$OUT/err" 2>/dev/null; then
-				ready=1
-				break
-			fi
-			kill -0 "$WRAP_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		[ $ready = 1 ] || { cat "$OUT/err" >&2; die "$label did not start"; }
-		cpid=$(cat "$OUT/pid")
-		read -r -a stat <<<"$(sed 's/.*) //' "/proc/$cpid/stat")"
+		tool_start "$label" /dev/null "$@"
+		read -r -a stat <<<"$(sed 's/.*) //' "/proc/$TOOL_PID/stat")"
 		ready_ticks=$(( stat[11] + stat[12] )) # utime, stime
 		sleep 0.5
 	fi
 	b0=$(ksoftirqd_ticks)
 	rx0=$(rx_packets)
-	# In the background: a signal's trap runs during `wait`, not only
-	# after the injection.
-	nsenter --net="$NSP" taskset -c "$INJ_CPU" "$INJECT" send -i veth-a -n "$PACKETS" \
-		>"$OUT/inj" &
-	INJ_PID=$!
-	wait "$INJ_PID" || die "injection failed ($label)"
-	INJ_PID=
+	inject_send "$label"
 	out=$(cat "$OUT/inj")
 	if [ "$tool" != none ]; then
 		wait_drained
@@ -183,10 +118,7 @@ run_case() {
 	b1=$(ksoftirqd_ticks)
 	rx1=$(rx_packets)
 	if [ "$tool" != none ]; then
-		kill -INT "$cpid" # as Ctrl-C: the tool reports and exits
-		wait "$WRAP_PID"
-		WRAP_PID=
-INJ_PID=
+		tool_stop
 	fi
 	R[$name,label]=$label
 	R[$name,sent]=$PACKETS
@@ -274,14 +206,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		fi
 	done
 done
-# Each figure: its median over the rounds.
-for c in $CASES; do
-	for f in $FIELDS; do
-		R[$c,$f]=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$c,$f,$r]}"; done |
-			sort -g | awk '{ v[NR] = $1 } END {
-				print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-	done
-done
+bench_medians "$FIELDS" "$CASES" # each figure: its median over the rounds
 echo
 
 # Per run: the injecting CPU's work per Mpkt sent, less the baseline's.

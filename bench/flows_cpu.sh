@@ -71,11 +71,8 @@ HZ=$(getconf CLK_TCK)
 NS=psflow-$$
 NSP=/run/netns/$NS
 OUT=/tmp/psflow-bench.$$
-WRAP_PID=
-INJ_PID=
-MADE= # what cleanup() removes: only what this run created
-
-die() { echo "flows_cpu: $*" >&2; exit 1; }
+BENCH=flows_cpu
+. "$ROOT/bench/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root"
 for f in "$PKTSCOPE" "$INJECT"; do
@@ -86,54 +83,13 @@ for c in tcpdump jq; do
 done
 PACKETS=$(( (PACKETS + 255) / 256 * 256 ))
 
-cleanup() {
-	if [ -n "$INJ_PID" ] && kill -0 "$INJ_PID" 2>/dev/null; then
-		kill -TERM "$INJ_PID" 2>/dev/null # a test run stops at a signal
-		wait "$INJ_PID" 2>/dev/null
-	fi
-	if [ -n "$WRAP_PID" ] && kill -0 "$WRAP_PID" 2>/dev/null; then
-		kill -TERM "$WRAP_PID" 2>/dev/null # the wrapper passes it on
-		wait "$WRAP_PID" 2>/dev/null
-	fi
-	[[ $MADE == *ns* ]] && ip netns del "$NS" 2>/dev/null
-	[[ $MADE == *mnt* ]] && umount "$OUT" 2>/dev/null
-	[[ $MADE == *dir* ]] && rmdir "$OUT" 2>/dev/null
-	return 0
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir "$OUT" || die "cannot create $OUT"
-MADE=dir
-# tcpdump's file (at most PACKETS frames of up to 1.5 kB, 351 B on average)
-# and pktscope's records.
-mount -t tmpfs -o size=$(( PACKETS / 1000000 * 400 + 1000 ))m tmpfs "$OUT" ||
-	die "cannot mount a tmpfs on $OUT"
-MADE="$MADE mnt"
+# tcpdump's file and pktscope's records.
+bench_tmpfs
+bench_netns
 
-ip netns add "$NS" || die "cannot create network namespace $NS"
-MADE="$MADE ns"
-ip -n "$NS" link add veth-a type veth peer name veth-b || die "cannot create the veth pair"
-# No IPv6 autoconfiguration: nothing but the injected packets on the wire.
-nsenter --net="$NSP" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1
-ip -n "$NS" link set veth-a up && ip -n "$NS" link set veth-b up
-# As in the capture benchmark: GRO gives veth-b the NAPI context redirected
-# frames need when no XDP program is attached, and the same receive path in
-# every run.
-nsenter --net="$NSP" "$INJECT" gro veth-b on || die "cannot turn GRO on for veth-b"
-
-# Ticks of ksoftirqd on the injecting CPU: softirq work handed over there.
-ksoftirqd_ticks() {
-	local p
-	p=$(pgrep -x "ksoftirqd/$INJ_CPU" | head -1)
-	[ -n "$p" ] || { echo 0; return; }
-	sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'
-}
-rx_packets() {
-	nsenter --net="$NSP" awk '{ sub(/^ +/, ""); split($0, f, /[: ]+/);
-		if (f[1] == "veth-b") print f[3] }' /proc/net/dev
-}
 # CPU time of every thread of a process, in ns (exact, not in ticks).
 cpu_ns() {
 	local f a s=0
@@ -143,7 +99,6 @@ cpu_ns() {
 	echo $s
 }
 now_ns() { date +%s%N; }
-kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
 status_kb() { sed -n "s/^$1:[[:space:]]*\\([0-9]*\\) kB/\\1/p" "/proc/$2/status"; }
 
 # Until the tool's CPU has grown by less than 0.5 ms in each quarter of a
@@ -172,23 +127,11 @@ declare -A R # results: R[case,field]
 run_case() {
 	local name=$1 label=$2 kind=$3 flows=$4
 	shift 4
-	local ready=0 cpid= start=0 c0 c1 c2 t0 t1 t2 b0 b1 rx0 rx1 out ru i
+	local cpid= start=0 c0 c1 c2 t0 t1 t2 b0 b1 rx0 rx1 out ru
 	rm -f "$OUT"/cap.pcap "$OUT"/stdout "$OUT"/err "$OUT"/ru "$OUT"/pid "$OUT"/inj
 	if [ "$kind" != none ]; then
-		# nsenter and taskset exec: $! is the wrapper itself.
-		nsenter --net="$NSP" taskset -c "$TOOL_CPU" "$INJECT" run -p "$OUT/pid" -o "$OUT/ru" \
-			-- "$@" >"$OUT/stdout" 2>"$OUT/err" &
-		WRAP_PID=$!
-		for ((i = 0; i < 300; i++)); do
-			if grep -qE 'listening on|watching' "$OUT/err" 2>/dev/null; then
-				ready=1
-				break
-			fi
-			kill -0 "$WRAP_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		[ $ready = 1 ] || { cat "$OUT/err" >&2; die "$label did not start"; }
-		cpid=$(cat "$OUT/pid")
+		tool_start "$label" "$OUT/stdout" "$@"
+		cpid=$TOOL_PID
 		start=$(cpu_ns "$cpid")
 		sleep 0.5
 	fi
@@ -196,11 +139,7 @@ run_case() {
 	rx0=$(rx_packets)
 	c0=$([ -n "$cpid" ] && cpu_ns "$cpid" || echo 0)
 	t0=$(now_ns)
-	nsenter --net="$NSP" taskset -c "$INJ_CPU" "$INJECT" send -i veth-a -n "$PACKETS" \
-		--flows "$flows" >"$OUT/inj" &
-	INJ_PID=$!
-	wait "$INJ_PID" || die "injection failed ($label)"
-	INJ_PID=
+	inject_send "$label" --flows "$flows"
 	t1=$(now_ns)
 	c1=$([ -n "$cpid" ] && cpu_ns "$cpid" || echo 0)
 	out=$(cat "$OUT/inj")
@@ -228,9 +167,7 @@ run_case() {
 	c2=$(cpu_ns "$cpid")
 	R[$name,rss]=$(status_kb VmRSS "$cpid")
 	R[$name,hwm]=$(status_kb VmHWM "$cpid")
-	kill -INT "$cpid" # as Ctrl-C: the tool reports and exits
-	wait "$WRAP_PID"
-	WRAP_PID=
+	tool_stop
 	ru=$(cat "$OUT/ru")
 	R[$name,cpu_pct]=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { print 100 * c / t }')
 	R[$name,idle_pct]=$(awk -v c=$((c2 - c1)) -v t=$((t2 - t1)) 'BEGIN { print 100 * c / t }')
@@ -317,13 +254,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		fi
 	done
 done
-for c in $CASES; do
-	for f in $FIELDS; do
-		R[$c,$f]=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$c,$f,$r]}"; done |
-			sort -g | awk '{ v[NR] = $1 } END {
-				print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-	done
-done
+bench_medians "$FIELDS" "$CASES"
 echo
 
 base_kern=${R[base,kern]:-}

@@ -21,6 +21,19 @@ const void *ps__filter_classic(const struct bpf_program *prog, size_t *n)
 	return prog->bf_insns;
 }
 
+/* Compiles 'expr' (NULL: every packet) on the handle 'p'; libpcap's message
+ * in 'err' when it refuses. */
+static int compile_on(pcap_t *p, const char *expr, bpf_u_int32 mask, struct bpf_program *out,
+		      char *err, size_t errlen)
+{
+	if (pcap_compile(p, out, expr ? expr : "", 1, mask) < 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(p));
+		memset(out, 0, sizeof(*out));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int ps_filter_compile(const char *expr, int snaplen, struct bpf_program *out,
 		      char *err, size_t errlen)
 {
@@ -37,11 +50,7 @@ int ps_filter_compile(const char *expr, int snaplen, struct bpf_program *out,
 	}
 	/* Netmask 0, as `tcpdump -r` compiles (so `ip broadcast` is
 	 * 255.255.255.255 or 0.0.0.0 there, not an error). */
-	if (pcap_compile(p, out, expr ? expr : "", 1, 0) < 0) {
-		snprintf(err, errlen, "%s", pcap_geterr(p));
-		memset(out, 0, sizeof(*out));
-		ret = -EINVAL;
-	}
+	ret = compile_on(p, expr, 0, out, err, errlen);
 	pcap_close(p);
 	return ret;
 }
@@ -63,11 +72,7 @@ int ps_filter_compile_file(const char *path, const char *expr, int snaplen,
 	if (!p)
 		return ps_filter_compile(expr, snaplen, out, err, errlen);
 	memset(out, 0, sizeof(*out));
-	if (pcap_compile(p, out, expr ? expr : "", 1, 0) < 0) {
-		snprintf(err, errlen, "%s", pcap_geterr(p));
-		memset(out, 0, sizeof(*out));
-		ret = -EINVAL;
-	}
+	ret = compile_on(p, expr, 0, out, err, errlen);
 	pcap_close(p);
 	return ret;
 }
@@ -149,11 +154,7 @@ int ps_filter_compile_live(const char *ifname, const char *expr, int snaplen,
 	/* As tcpdump: the interface's IPv4 netmask, 0 when it has none. */
 	if (pcap_lookupnet(ifname, &net, &mask, ebuf) < 0)
 		mask = 0;
-	if (pcap_compile(p, out, expr ? expr : "", 1, mask) < 0) {
-		snprintf(err, errlen, "%s", pcap_geterr(p));
-		memset(out, 0, sizeof(*out));
-		ret = -EINVAL;
-	}
+	ret = compile_on(p, expr, mask, out, err, errlen);
 out:
 	if (p)
 		pcap_close(p);

@@ -166,6 +166,20 @@ int cli_opt_error(int opt, char **argv, const char *cmd)
 	return -EINVAL;
 }
 
+int cli_check_source(const char *file, int nifaces, const struct ps_datapath_opts *dp,
+		     bool xdp_mode_set)
+{
+	if (xdp_mode_set && dp->hook != PS_HOOK_XDP) {
+		ps_err("--xdp-mode applies to --hook xdp only");
+		return -EINVAL;
+	}
+	if (file && nifaces) {
+		ps_err("-r reads a file and -i watches an interface: give one of them");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * json_dumpf() hands stdio every token apart (an fwrite() per key, value
  * and comma): that cost more than building the object.  One line is dumped

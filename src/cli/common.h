@@ -42,6 +42,12 @@ int cli_opt_ttl(const char *arg, struct ps_datapath_opts *dp);
  * option) in subcommand 'cmd'; returns -EINVAL. */
 int cli_opt_error(int opt, char **argv, const char *cmd);
 
+/* The checks every subcommand makes of where packets come from: -r or
+ * -i, not both; --xdp-mode with the XDP hook only.  One line and -EINVAL,
+ * or 0. */
+int cli_check_source(const char *file, int nifaces, const struct ps_datapath_opts *dp,
+		     bool xdp_mode_set);
+
 /* Refuses to go on without the privileges BPF needs (one line). */
 int cli_need_privs(const char *cmd);
 

@@ -214,14 +214,8 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		ps_err("--hook socket reads an interface; -r FILE runs at xdp or tc");
 		return -EINVAL;
 	}
-	if (a->xdp_mode_set && a->dp.hook != PS_HOOK_XDP) {
-		ps_err("--xdp-mode applies to --hook xdp only");
+	if (cli_check_source(a->file, a->nifaces, &a->dp, a->xdp_mode_set))
 		return -EINVAL;
-	}
-	if (a->file && a->nifaces) {
-		ps_err("-r reads a file and -i watches an interface: give one of them");
-		return -EINVAL;
-	}
 	if (cmd == EV_CAPTURE) {
 		if (!a->write) {
 			ps_err("capture needs -w FILE (or -w - for standard output)");

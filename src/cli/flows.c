@@ -252,14 +252,8 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 		if (!a->expr)
 			return -ENOMEM;
 	}
-	if (a->file && a->nifaces) {
-		ps_err("-r reads a file and -i watches an interface: give one of them");
+	if (cli_check_source(a->file, a->nifaces, &a->dp, a->xdp_mode_set))
 		return -EINVAL;
-	}
-	if (a->xdp_mode_set && a->dp.hook != PS_HOOK_XDP) {
-		ps_err("--xdp-mode applies to --hook xdp only");
-		return -EINVAL;
-	}
 	if (a->expr && a->file && ev_compile_file(a))
 		return -EINVAL;
 	a->dp.max_flows = fa->max_flows;

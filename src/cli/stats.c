@@ -142,14 +142,8 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 		       argv[optind]);
 		return -EINVAL;
 	}
-	if (a->xdp_mode_set && a->dp.hook != PS_HOOK_XDP) {
-		ps_err("--xdp-mode applies to --hook xdp only");
+	if (cli_check_source(a->file, a->nifaces, &a->dp, a->xdp_mode_set))
 		return -EINVAL;
-	}
-	if (a->file && a->nifaces) {
-		ps_err("-r reads a file and -i watches an interface: give one of them");
-		return -EINVAL;
-	}
 	return 0;
 }
 

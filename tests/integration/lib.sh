@@ -94,6 +94,19 @@ tap_compare() { # prefix, file
 	done <"$2"
 }
 
+# "packets bytes" summed over the flow records in FILE, pktscope flows'
+# JSON output.
+rec_sums() { # FILE
+	"$PY" -c 'import json, sys
+p = b = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("type") == "flow":
+        p += r["a_to_b"]["packets"] + r["b_to_a"]["packets"]
+        b += r["a_to_b"]["bytes"] + r["b_to_a"]["bytes"]
+print(p, b)' "$1"
+}
+
 # conv.py's verdicts (flows against tshark) as checks; conv.py failing to
 # run at all is one more.
 conv() { # label, conv.py arguments...
@@ -138,6 +151,19 @@ in_ns() { # ns, command...
 	local ns=$1
 	shift
 	nsenter --net="/run/netns/$ns" -- "$@"
+}
+
+# GRO on a receiving veth would hand tcpdump (after XDP) one merged frame
+# where XDP saw several: off, with the legacy ETHTOOL_SGRO ioctl (no
+# ethtool here).
+gro_off() { # ns, ifname
+	in_ns "$1" "$PY" -c '
+import array, fcntl, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+val = array.array("B", struct.pack("II", 0x2c, 0)) # ETHTOOL_SGRO, off
+addr, _ = val.buffer_info()
+fcntl.ioctl(s, 0x8946, struct.pack("16sP", sys.argv[1].encode(), addr)) # SIOCETHTOOL
+' "$2"
 }
 
 # Namespaces left by an earlier run of these tests that was killed before

@@ -210,17 +210,6 @@ MAC_C=02:70:73:00:00:0c
 MAC_D=02:70:73:00:00:0d
 UDP_PORT=7301
 
-# GRO on veth-b would hand tcpdump (after XDP) one merged frame where XDP
-# saw several: off, with the legacy ETHTOOL_SGRO ioctl (no ethtool here).
-gro_off() { # ns, ifname
-	in_ns "$1" "$PY" -c '
-import array, fcntl, socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-val = array.array("B", struct.pack("II", 0x2c, 0)) # ETHTOOL_SGRO, off
-addr, _ = val.buffer_info()
-fcntl.ioctl(s, 0x8946, struct.pack("16sP", sys.argv[1].encode(), addr)) # SIOCETHTOOL
-' "$2"
-}
 gro_off "$NS_B" "$IF_B" || diag "could not turn GRO off on $IF_B"
 
 # The crafted frames that fit the veth MTU, from A's MAC address.

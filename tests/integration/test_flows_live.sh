@@ -32,16 +32,6 @@ N_PING=4
 N_TRAF=300      # trafgen flows, B -> A, one packet each
 
 pkt() { "$PY" "$IT_DIR/pkt.py" "$@"; }
-rec_sums() { # flows output: "packets bytes" summed over its flow records
-	"$PY" -c 'import json, sys
-p = b = 0
-for l in open(sys.argv[1]):
-    r = json.loads(l)
-    if r.get("type") == "flow":
-        p += r["a_to_b"]["packets"] + r["b_to_a"]["packets"]
-        b += r["a_to_b"]["bytes"] + r["b_to_a"]["bytes"]
-print(p, b)' "$1"
-}
 # The flow records written so far for one 5-tuple (a's address and port, or
 # just the address for ICMP): "record end_reason" lines.
 recs() { # a addr, a port|"", b addr

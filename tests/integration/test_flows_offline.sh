@@ -59,16 +59,6 @@ flows_ok() { # name, flows arguments...: runs it, one check that it worked
 summary() { jq -c 'select(.type == "summary")' "$TMPD/$1.out"; }
 # Python, not jq, wherever a record's nanosecond times are read or written:
 # jq holds numbers as doubles, which cut them to about 0.1 us.
-rec_sums() { # name: "packets bytes" summed over its flow records
-	"$PY" -c 'import json, sys
-p = b = 0
-for l in open(sys.argv[1]):
-    r = json.loads(l)
-    if r.get("type") == "flow":
-        p += r["a_to_b"]["packets"] + r["b_to_a"]["packets"]
-        b += r["a_to_b"]["bytes"] + r["b_to_a"]["bytes"]
-print(p, b)' "$TMPD/$1.out"
-}
 norm() { # name: its flow records, sorted, without the interface name
 	"$PY" -c 'import json, sys
 out = []
@@ -181,7 +171,7 @@ if flows_ok main -r "$F" --json --idle-timeout $IDLE --active-timeout $ACTIVE; t
 	check_eq "summary: matched = the file's packets (tshark)" "$(nframes "$F")" "$(jq .kernel.matched <<<"$s")"
 	check_eq "summary: flow_packets + not_flow_packets + overflow_packets = matched" \
 		"$(jq .kernel.matched <<<"$s")" "$(jq '.kernel | .flow_packets + .not_flow_packets + .overflow_packets' <<<"$s")"
-	check_eq "summary: flow_packets and flow_bytes = the records' sums" "$(rec_sums main)" \
+	check_eq "summary: flow_packets and flow_bytes = the records' sums" "$(rec_sums "$TMPD/main.out")" \
 		"$(jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"' <<<"$s")"
 	check_eq "summary: not_flow = the frames without an IP header (ARP, bad IHL), packets and bytes" \
 		"$(jq -r '.not_flow | "\(.packets) \(.bytes)"' "$E")" "$(jq -r '.kernel | "\(.not_flow_packets) \(.not_flow_bytes)"' <<<"$s")"
@@ -242,7 +232,7 @@ done
 if flows_ok small -r "$F" --json --idle-timeout $IDLE --max-flows 16; then
 	s=$(summary small)
 	tot=$(jq -r '"\(.file.packets - .not_flow.packets) \(.file.bytes - .not_flow.bytes)"' "$E")
-	read -r rp rb < <(rec_sums small)
+	read -r rp rb < <(rec_sums "$TMPD/small.out")
 	op=$(jq .kernel.overflow_packets <<<"$s")
 	ob=$(jq .kernel.overflow_bytes <<<"$s")
 	if [ "${op:-0}" -gt 0 ] && [ "$(jq .memory.max_flows <<<"$s")" = 16 ]; then

@@ -33,15 +33,7 @@ setup_pair
 IFX_B=$(ifindex "$NS_B" "$IF_B")
 PRIMER=c0ffee0d # ping -p: the payload that marks the primer pings
 
-# GRO on veth-b would hand tcpdump (after XDP) one merged frame where XDP saw
-# several: off, with the legacy ETHTOOL_SGRO ioctl (no ethtool needed).
-in_ns "$NS_B" "$PY" -c '
-import array, fcntl, socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-val = array.array("B", struct.pack("II", 0x2c, 0))
-addr, _ = val.buffer_info()
-fcntl.ioctl(s, 0x8946, struct.pack("16sP", sys.argv[1].encode(), addr))
-' "$IF_B" || diag "could not turn GRO off on $IF_B"
+gro_off "$NS_B" "$IF_B" || diag "could not turn GRO off on $IF_B"
 
 # The frames of a file, one hex string per frame, sorted; primer pings out.
 frame_hex() {
