@@ -65,6 +65,12 @@ ksoftirqd_ticks() {
 	[ -n "$p" ] || { echo 0; return; }
 	sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'
 }
+# Busy ticks of the whole machine, every CPU and every task (kernel
+# threads such as the writeback workers included): user, nice, system, irq,
+# softirq, steal from the first line of /proc/stat.
+machine_busy_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
 rx_packets() {
 	nsenter --net="$NSP" awk '{ sub(/^ +/, ""); split($0, f, /[: ]+/);
 		if (f[1] == "veth-b") print f[3] }' /proc/net/dev

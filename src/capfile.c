@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <sys/uio.h>
 #include <pcap/pcap.h>
 #include "capfile.h"
+#include "dio.h"
 #include "log.h"
 
 #define MAX_IFACES 64
@@ -34,8 +36,15 @@
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_HDR_LEN 24
 /* Records of ps_capfile_write() gather here before a write(2): what stdio
- * would do, with a buffer large enough that the syscalls do not count. */
-#define PCAP_BUF_LEN (1u << 20)
+ * would do, with a buffer large enough that the syscalls do not count.
+ * With direct I/O every record does, and a write starts once this much
+ * waits. */
+#define PCAP_BUF_LEN (2u << 20)
+/* Room for one more record of any size, and a carried partial block. */
+#define PCAP_BUF_CAP (PCAP_BUF_LEN + PS_CAP_MAX_FRAME + 16 + PS_DIO_MAX_ALIGN)
+/* Direct I/O: the file offsets where the last records staged end, enough
+ * of them to cover a partial block of the smallest records (16 bytes). */
+#define DIO_ENDS (2 * PS_DIO_MAX_ALIGN / 16)
 
 /* The records queued for one writev(2), all for the current file. */
 struct recs_batch {
@@ -53,10 +62,25 @@ struct ps_capfile {
 				 * file would not parse, nothing more goes in */
 	__u64 disk_bytes;       /* pcap: bytes of whole records (and the file
 				 * header) written to the current file */
-	__u8 *buf;              /* pcap: ps_capfile_write()'s records */
+	__u8 *buf;              /* pcap: ps_capfile_write()'s records, and
+				 * with direct I/O every record */
 	__u32 buf_len;
 	__u32 buf_recs;         /* records in buf, and their frame bytes */
 	__u64 buf_data;
+	/* Direct I/O (src/dio.h) for the current file.  buf then holds the
+	 * file from offset buf_off on (a multiple of dio_align): the header
+	 * and the records not yet written, and the last partial block again
+	 * after a write (it is rewritten whole with what follows).  A record
+	 * counts as on disk once a write reached its end: the file offsets
+	 * where the latest records end are kept for that, the header being
+	 * "record" 0. */
+	bool dio;
+	__u32 dio_align;
+	__u64 buf_off;
+	__u64 dio_ends[DIO_ENDS];
+	__u64 dio_staged;       /* records staged in this file, header included */
+	__u64 dio_unsettled;    /* the first of them not wholly on disk */
+	__u64 dio_unsettled_end; /* where it ends (it may start before buf_off) */
 	struct recs_batch batch; /* pcap: ps_capfile_write_recs()'s */
 	struct {
 		__u32 ifindex;
@@ -67,6 +91,7 @@ struct ps_capfile {
 	__u64 file_start_s;     /* time the current file began (for -G) */
 	unsigned int seq;       /* -C suffix of the current file */
 	bool started;
+	unsigned int closed;    /* pcap files closed so far */
 	int err;                /* first write error */
 	struct ps_capfile_stats st;
 	__u8 block[NG_BLOCK_MAX];
@@ -245,9 +270,117 @@ static int buf_flush(struct ps_capfile *cf)
 	return err;
 }
 
+/* Direct I/O: a write reached file offset 'reach'; the records that end
+ * at or before it are on disk. */
+static void dio_settle(struct ps_capfile *cf, __u64 reach)
+{
+	__u64 j = cf->dio_staged;
+
+	/* Only the records in the last partial block can end after 'reach':
+	 * few enough that their ends are still kept. */
+	while (j > cf->dio_unsettled && cf->dio_ends[(j - 1) % DIO_ENDS] > reach)
+		j--;
+	if (j > cf->dio_unsettled) {
+		cf->disk_bytes = cf->dio_ends[(j - 1) % DIO_ENDS];
+		cf->dio_unsettled = j;
+	}
+	if (j < cf->dio_staged)
+		cf->dio_unsettled_end = cf->dio_ends[j % DIO_ENDS];
+}
+
+/*
+ * A direct write failed.  The file goes on through the page cache: what is
+ * staged is written again that way, from buf_off.  The records that still
+ * do not get out whole are errors, taken back record by record, and the
+ * file is cut back to its last whole record, as buf_flush() does.
+ */
+static int dio_fail(struct ps_capfile *cf, int err)
+{
+	struct iovec iov = { .iov_base = cf->buf, .iov_len = cf->buf_len };
+	__u64 reach, off = cf->disk_bytes, idx = cf->dio_unsettled, end;
+	__u32 caplen;
+
+	cf->dio = false;
+	err = ps_dio_disable(cf->fd);
+	if (!err && lseek(cf->fd, cf->buf_off, SEEK_SET) < 0)
+		err = -errno;
+	reach = cf->buf_off + (err ? 0 : write_all(cf->fd, &iov, 1, &err));
+	for (; idx < cf->dio_staged; idx++, off = end) {
+		if (idx == 0) {
+			end = PCAP_HDR_LEN;
+		} else if (idx == cf->dio_unsettled && off < cf->buf_off) {
+			end = cf->dio_unsettled_end;
+		} else {
+			memcpy(&caplen, cf->buf + (off - cf->buf_off) +
+					offsetof(struct ps_pcap_rec, caplen), sizeof(caplen));
+			end = off + sizeof(struct ps_pcap_rec) + caplen;
+		}
+		if (end <= reach) {
+			cf->disk_bytes = end;
+		} else if (idx) {
+			cf->st.packets--;
+			cf->st.bytes -= end - off - sizeof(struct ps_pcap_rec);
+			cf->st.write_errors++;
+		}
+	}
+	cf->buf_len = 0;
+	cf->dio_unsettled = cf->dio_staged;
+	if (err) {
+		/* A direct write cut short may have left part of a record
+		 * beyond disk_bytes: truncated whatever 'reach' says. */
+		cut_back(cf, true);
+		if (!cf->disk_bytes)
+			cf->broken = true;
+		if (!cf->err)
+			cf->err = err;
+	}
+	return err;
+}
+
+/* Direct I/O: writes the whole blocks staged, and with 'tail' the partial
+ * block after them too; the partial block stays staged. */
+static int dio_write(struct ps_capfile *cf, bool tail)
+{
+	__u32 done, whole = cf->buf_len & ~(cf->dio_align - 1);
+	int err;
+
+	err = ps_dio_write(cf->fd, cf->dio_align, cf->buf, cf->buf_len, cf->buf_off, tail, &done);
+	if (err)
+		return dio_fail(cf, err);
+	dio_settle(cf, cf->buf_off + done);
+	memmove(cf->buf, cf->buf + whole, cf->buf_len - whole);
+	cf->buf_len -= whole;
+	cf->buf_off += whole;
+	return 0;
+}
+
+/* Direct I/O: copies one record (header and frame, as the file holds
+ * them) into buf, and writes once enough waits. */
+static int dio_stage(struct ps_capfile *cf, const struct ps_pcap_rec *h, const void *frame)
+{
+	__u32 caplen = h->caplen, need = sizeof(*h) + caplen;
+
+	memcpy(cf->buf + cf->buf_len, h, sizeof(*h));
+	memcpy(cf->buf + cf->buf_len + sizeof(*h), frame, caplen);
+	cf->buf_len += need;
+	cf->dio_ends[cf->dio_staged++ % DIO_ENDS] = cf->buf_off + cf->buf_len;
+	cf->file_bytes += need;
+	cf->st.packets++;
+	cf->st.bytes += caplen;
+	return cf->buf_len >= PCAP_BUF_LEN ? dio_write(cf, false) : 0;
+}
+
 static void close_current(struct ps_capfile *cf)
 {
 	if (cf->fd >= 0) {
+		if (cf->dio) {
+			/* The partial block it keeps is on disk too. */
+			dio_write(cf, true);
+			cf->buf_len = 0;
+		}
+		cf->st.direct_io = cf->dio && (!cf->closed || cf->st.direct_io);
+		cf->closed++;
+		cf->dio = false;
 		buf_flush(cf);
 		if (cf->fd != STDOUT_FILENO && close(cf->fd) && !cf->err)
 			cf->err = -EIO;
@@ -278,6 +411,10 @@ static void pcap_header(struct ps_capfile *cf)
 	memcpy(cf->buf, &h, sizeof(h));
 	cf->buf_len = sizeof(h);
 	cf->file_bytes = sizeof(h);
+	cf->buf_off = 0;
+	cf->dio_ends[0] = sizeof(h);
+	cf->dio_staged = 1;
+	cf->dio_unsettled = 0;
 }
 
 static int open_current(struct ps_capfile *cf)
@@ -298,6 +435,8 @@ static int open_current(struct ps_capfile *cf)
 		}
 		cf->broken = false;
 		cf->disk_bytes = 0;
+		cf->dio = !to_stdout && !cf->o.no_direct_io &&
+			  !ps_dio_enable(cf->fd, &cf->dio_align);
 		pcap_header(cf);
 	} else {
 		cf->f = to_stdout ? stdout : fopen(path, "we");
@@ -335,11 +474,10 @@ int ps_capfile_open(struct ps_capfile **out, const struct ps_capfile_opts *o)
 		cf->o.snaplen = PS_CAP_MAX_FRAME;
 	cf->file_start_s = time(NULL);
 	if (!o->pcapng) {
-		cf->buf = malloc(PCAP_BUF_LEN);
-		if (!cf->buf) {
-			err = -ENOMEM;
+		/* Aligned for direct I/O (src/dio.h). */
+		err = -posix_memalign((void **)&cf->buf, PS_DIO_MAX_ALIGN, PCAP_BUF_CAP);
+		if (err)
 			goto err_free;
-		}
 	}
 	/* The first file is opened now, so a path that cannot be written is
 	 * refused before anything is attached. */
@@ -435,23 +573,16 @@ static int write_error(struct ps_capfile *cf, __u64 n, int err)
 }
 
 /* Adds one record to the buffer, writing the buffer out first if full. */
-static int buf_put(struct ps_capfile *cf, __u64 ts_ns, const void *data, __u32 caplen,
-		   __u32 wirelen)
+static int buf_put(struct ps_capfile *cf, const struct ps_pcap_rec *h, const void *data)
 {
-	struct ps_pcap_rec h = {
-		.ts_sec = ts_ns / 1000000000ULL,
-		.ts_nsec = ts_ns % 1000000000ULL,
-		.caplen = caplen,
-		.len = wirelen,
-	};
-	__u32 need = sizeof(h) + caplen;
+	__u32 caplen = h->caplen, need = sizeof(*h) + caplen;
 
 	if (cf->buf_len + need > PCAP_BUF_LEN)
 		buf_flush(cf);
 	if (cf->fd < 0 || cf->broken || need > PCAP_BUF_LEN)
 		return -EIO;
-	memcpy(cf->buf + cf->buf_len, &h, sizeof(h));
-	memcpy(cf->buf + cf->buf_len + sizeof(h), data, caplen);
+	memcpy(cf->buf + cf->buf_len, h, sizeof(*h));
+	memcpy(cf->buf + cf->buf_len + sizeof(*h), data, caplen);
 	cf->buf_len += need;
 	cf->buf_recs++;
 	cf->buf_data += caplen;
@@ -471,7 +602,17 @@ int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inb
 		return write_error(cf, 1, -EIO);
 
 	if (!cf->o.pcapng) {
-		if (buf_put(cf, ts_ns, data, caplen, wirelen))
+		struct ps_pcap_rec h = {
+			.ts_sec = ts_ns / 1000000000ULL,
+			.ts_nsec = ts_ns % 1000000000ULL,
+			.caplen = caplen,
+			.len = wirelen,
+		};
+
+		/* Counted as it is staged; a failed write takes it back. */
+		if (cf->dio)
+			return dio_stage(cf, &h, data);
+		if (buf_put(cf, &h, data))
 			return write_error(cf, 1, -EIO);
 	} else {
 		__u8 *p = cf->block;
@@ -570,6 +711,11 @@ int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const
 			err = err ?: e;
 			continue;
 		}
+		if (cf->dio) {
+			e = dio_stage(cf, &h, recs[i] + 1);
+			err = err ?: e;
+			continue;
+		}
 		b->iov[b->n].iov_base = (void *)recs[i];
 		b->iov[b->n].iov_len = sizeof(h) + h.caplen;
 		b->caplen[b->n] = h.caplen;
@@ -582,6 +728,13 @@ int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const
 	}
 	e = batch_flush(cf, b);
 	return err ?: e;
+}
+
+int ps_capfile_flush(struct ps_capfile *cf)
+{
+	if (cf->dio)
+		return dio_write(cf, true);
+	return 0;
 }
 
 void ps_capfile_stats(const struct ps_capfile *cf, struct ps_capfile_stats *st)

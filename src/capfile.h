@@ -24,6 +24,8 @@ struct ps_capfile_opts {
 	__u64 rotate_bytes;   /* -C: start a new file past this size; 0 never */
 	__u32 rotate_secs;    /* -G: start a new file every N seconds; 0 never.
 			       * 'path' is then a strftime(3) pattern */
+	bool no_direct_io;    /* pcap: through the page cache even where
+			       * O_DIRECT works (src/dio.h) */
 };
 
 struct ps_capfile_stats {
@@ -33,6 +35,8 @@ struct ps_capfile_stats {
 			       * the files (a record cut short by an error is
 			       * truncated away where the output allows) */
 	__u32 files;          /* files opened, rotations included */
+	bool direct_io;       /* every file closed was written with O_DIRECT
+			       * to its end */
 };
 
 struct ps_capfile;
@@ -48,14 +52,21 @@ int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inb
  * pcap only: writes n records that are already laid out as the file holds
  * them, each recs[i] a struct ps_pcap_rec followed by its caplen frame
  * bytes, in memory that does not change during the call (a ring buffer's).
- * Nothing is copied: they go out with writev(2), up to IOV_MAX records a
- * call, the batch split where -C or -G starts a new file.  Records are
+ * Through the page cache nothing is copied: they go out with writev(2), up
+ * to IOV_MAX records a call, the batch split where -C or -G starts a new
+ * file.  With direct I/O they are copied once, into the aligned buffer the
+ * disk reads (the memory need not stay after the call).  Records are
  * counted in the stats as ps_capfile_write() counts them; a record with
  * caplen over the snap length is not written (a write error).  Returns 0
  * or -errno of the first record that could not be written.
  */
 int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const *recs,
 			  unsigned int n);
+/* Direct I/O: writes what waits in the staging buffer, so that a reader of
+ * the file sees it (called when the link is quiet, or every 100 ms).
+ * Otherwise a no-op: ps_capfile_write()'s buffer is written as stdio's is,
+ * when full.  Returns 0 or -errno. */
+int ps_capfile_flush(struct ps_capfile *cf);
 /* The stats so far: records still buffered by ps_capfile_write() count as
  * written until a flush fails. */
 void ps_capfile_stats(const struct ps_capfile *cf, struct ps_capfile_stats *st);

@@ -145,7 +145,12 @@ int ps_ringcap_poll(struct ps_ringcap *rc, int timeout_ms, __u64 limit)
 		rc->last_all_ms = now;
 	rc->more = false;
 	/* Every ring, not only those that woke: a look costs two reads. */
-	return pass(rc, limit, all);
+	n = pass(rc, limit, all);
+	/* What direct I/O keeps staged is due too: a reader of the file sees
+	 * each packet within about the timeout. */
+	if (n >= 0 && all)
+		ps_capfile_flush(rc->cf);
+	return n;
 }
 
 int ps_ringcap_drain(struct ps_ringcap *rc, __u64 limit)

@@ -67,7 +67,7 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		  void (*usage)(FILE *f))
 {
 	enum { OPT_HOOK = 256, OPT_XDP_MODE, OPT_JSON, OPT_SAMPLE, OPT_TTL, OPT_PCAPNG,
-	       OPT_DURATION };
+	       OPT_DURATION, OPT_NO_DIO };
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "read", required_argument, NULL, 'r' },
@@ -81,6 +81,7 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "pcapng", no_argument, NULL, OPT_PCAPNG },
+		{ "no-direct-io", no_argument, NULL, OPT_NO_DIO },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -105,7 +106,7 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 	while ((opt = getopt_long(argc, argv, ":i:r:c:B:s:w:C:G:nvh", longopts, NULL)) != -1) {
 		if ((opt < 256 && opt != '?' && opt != ':' &&
 		     strchr(cmd == EV_WATCH ? capture_only : watch_only, opt)) ||
-		    (cmd == EV_WATCH && opt == OPT_PCAPNG)) {
+		    (cmd == EV_WATCH && (opt == OPT_PCAPNG || opt == OPT_NO_DIO))) {
 			ps_err("%s is not an option of %s: see `pktscope %s --help`",
 			       argv[optind - 1], name, name);
 			return -EINVAL;
@@ -166,6 +167,9 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 			break;
 		case 'w':
 			a->write = optarg;
+			break;
+		case OPT_NO_DIO:
+			a->no_direct_io = true;
 			break;
 		case OPT_PCAPNG:
 			a->pcapng = true;

@@ -42,6 +42,7 @@ struct ev_args {
 	bool pcapng;
 	long rotate_mb;           /* -C, in millions of bytes as tcpdump */
 	long rotate_secs;         /* -G */
+	bool no_direct_io;        /* --no-direct-io */
 };
 
 /* Called per event with the interface's name; returns 0, or -errno when the

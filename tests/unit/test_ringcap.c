@@ -13,6 +13,12 @@
  *  - every record that could not be written is counted, and a record cut
  *    short by a failed write is truncated away.
  *
+ * Each runs twice: with direct I/O (O_DIRECT from an aligned buffer, where
+ * the test directory's file system takes it: src/dio.h) and through the
+ * page cache (writev(2) straight from the ring).  Direct I/O has tests of
+ * its own: what is staged reaches the file on a flush, a file of several
+ * buffers' worth, and a direct write that fails half-way.
+ *
  * Needs root (CAP_BPF for the test runs); nothing is attached.
  */
 #include <errno.h>
@@ -34,14 +40,30 @@
 #include "pktscope/abi.h"
 #include "capfile.h"
 #include "datapath.h"
+#include "dio.h"
 #include "ringcap.h"
 #include "ringread.h"
 #include "testrun.h"
 
-#define MAX_FRAMES 64
+#define MAX_FRAMES 8192
 #define FRAME_MAX 2048
 
 static char dir[] = "/tmp/ps-ringcap.XXXXXX";
+static bool dio_ok; /* the test directory's file system takes O_DIRECT */
+static bool direct_on = true, direct_off;
+
+/* The mode a test runs in (its state); skips direct I/O where the file
+ * system cannot do it. */
+static bool mode(void **state)
+{
+	bool direct = *(bool *)*state;
+
+	if (direct && !dio_ok) {
+		fprintf(stderr, "# %s takes no O_DIRECT: direct I/O not tested\n", dir);
+		skip();
+	}
+	return direct;
+}
 
 /* A frame the datapath counts as l2.other; its bytes say which one it is. */
 static __u32 frame(__u8 *buf, unsigned int seq, __u32 len)
@@ -77,10 +99,10 @@ static void rig_load(struct rig *r, __u32 ring_bytes)
 	assert_true(r->prog_fd >= 0);
 }
 
-static void rig_open(struct rig *r, const char *name, __u64 rotate_bytes)
+static void rig_open(struct rig *r, const char *name, __u64 rotate_bytes, bool direct)
 {
 	struct ps_capfile_opts co = { .path = r->path, .snaplen = 65535,
-				      .rotate_bytes = rotate_bytes };
+				      .rotate_bytes = rotate_bytes, .no_direct_io = !direct };
 	int fd = ps_datapath_ring_fd(&r->dp);
 
 	snprintf(r->path, sizeof(r->path), "%s/%s", dir, name);
@@ -168,12 +190,12 @@ static void test_wrap(void **state)
 	struct ps_capfile_stats st;
 	__u32 lens[14];
 	struct rig r;
-	bool crosses = false;
+	bool crosses = false, direct = mode(state);
 	__u64 cons;
 	int n;
 
 	rig_load(&r, 4096);
-	rig_open(&r, "wrap.pcap", 0);
+	rig_open(&r, "wrap.pcap", 0, direct);
 	/* 8 + 72 + 300 = 380 bytes a record: ten fill the ring. */
 	for (int i = 0; i < 14; i++)
 		lens[i] = 300;
@@ -200,6 +222,7 @@ static void test_wrap(void **state)
 	check_kernel(&r, 14);
 	assert_int_equal(ps_capfile_close(r.cf, &st), 0);
 	assert_int_equal(st.packets, 14);
+	assert_int_equal(st.direct_io, direct);
 	check_file(r.path, 0, 14, lens);
 	rig_close(&r);
 }
@@ -211,9 +234,10 @@ static void test_limit_mid_batch(void **state)
 	struct ps_capfile_stats st;
 	__u32 lens[20];
 	struct rig r;
+	bool direct = mode(state);
 
 	rig_load(&r, 65536);
-	rig_open(&r, "limit.pcap", 0);
+	rig_open(&r, "limit.pcap", 0, direct);
 	for (int i = 0; i < 20; i++) {
 		lens[i] = 60 + i * 37;
 		rig_send(&r, i, lens[i]);
@@ -226,6 +250,7 @@ static void test_limit_mid_batch(void **state)
 	assert_int_equal(ps_ringread_pending(&r.rc.rings[0]), 0);
 	check_kernel(&r, 20);
 	assert_int_equal(ps_capfile_close(r.cf, &st), 0);
+	assert_int_equal(st.direct_io, direct);
 	check_file(r.path, 0, 20, lens);
 	rig_close(&r);
 }
@@ -238,10 +263,11 @@ static void test_size_rotation_splits_batch(void **state)
 	char name[PATH_MAX + 8];
 	__u32 lens[10];
 	struct rig r;
+	bool direct = mode(state);
 
 	rig_load(&r, 65536);
 	/* 24 + 2 x (16 + 300) = 656; a third would need 656 + 364 > 1000 */
-	rig_open(&r, "size.pcap", 1000);
+	rig_open(&r, "size.pcap", 1000, direct);
 	for (int i = 0; i < 10; i++) {
 		lens[i] = 300;
 		rig_send(&r, i, lens[i]);
@@ -250,6 +276,7 @@ static void test_size_rotation_splits_batch(void **state)
 	assert_int_equal(ps_capfile_close(r.cf, &st), 0);
 	assert_int_equal(st.files, 5);
 	assert_int_equal(st.packets, 10);
+	assert_int_equal(st.direct_io, direct);
 	for (int f = 0; f < 5; f++) {
 		if (f)
 			snprintf(name, sizeof(name), "%s%d", r.path, f);
@@ -279,7 +306,8 @@ static void test_time_rotation_splits_batch(void **state)
 	struct rec recs[7];
 	char pat[PATH_MAX], name[PATH_MAX + 16];
 	__u32 lens[7];
-	struct ps_capfile_opts co = { .path = pat, .snaplen = 65535, .rotate_secs = 1 };
+	struct ps_capfile_opts co = { .path = pat, .snaplen = 65535, .rotate_secs = 1,
+				      .no_direct_io = !mode(state) };
 
 	snprintf(pat, sizeof(pat), "%s/t-%%s.pcap", dir); /* %s: seconds, any time zone */
 	for (int i = 0; i < 7; i++) {
@@ -293,6 +321,7 @@ static void test_time_rotation_splits_batch(void **state)
 	assert_int_equal(ps_capfile_close(cf, &st), 0);
 	assert_int_equal(st.packets, 7);
 	assert_int_equal(st.files, 3);
+	assert_int_equal(st.direct_io, !co.no_direct_io);
 	snprintf(name, sizeof(name), "%s/t-1700000000.pcap", dir);
 	check_file(name, 0, 2, lens);
 	snprintf(name, sizeof(name), "%s/t-1700000001.pcap", dir);
@@ -335,22 +364,29 @@ static void test_short_write_truncated(void **state)
 	struct rec recs[4];
 	struct stat sb;
 	char path[PATH_MAX];
-	struct ps_capfile_opts co = { .path = path, .snaplen = 65535 };
+	bool direct = mode(state);
+	struct ps_capfile_opts co = { .path = path, .snaplen = 65535, .no_direct_io = !direct };
 	__u32 lens[4] = { 300, 300, 300, 300 };
 
-	snprintf(path, sizeof(path), "%s/short.pcap", dir);
+	snprintf(path, sizeof(path), "%s/short-%d.pcap", dir, direct);
 	for (int i = 0; i < 4; i++) {
 		recs[i].h = (struct ps_pcap_rec){ 1700000000, i, 300, 300 };
 		frame(recs[i].data, i, 300);
 		ptrs[i] = &recs[i].h;
 	}
-	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	lim = old;
 	lim.rlim_cur = 24 + 2 * 316 + 100; /* two whole records and a part */
 	assert_int_equal(ps_capfile_open(&cf, &co), 0);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	assert_true(ps_capfile_write_recs(cf, ptrs, 4) < 0);
+	if (direct) {
+		/* Staged only; the write, and its failure, come with the flush
+		 * (the direct write fails, the page cache takes what fits). */
+		assert_int_equal(ps_capfile_write_recs(cf, ptrs, 4), 0);
+		assert_true(ps_capfile_flush(cf) < 0);
+	} else {
+		assert_true(ps_capfile_write_recs(cf, ptrs, 4) < 0);
+	}
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	assert_true(ps_capfile_close(cf, &st) < 0);
 	assert_int_equal(st.packets, 2);
@@ -360,12 +396,165 @@ static void test_short_write_truncated(void **state)
 	check_file(path, 0, 2, lens);
 }
 
+/* Direct I/O: records wait in the buffer until a buffer's worth does; a
+ * flush puts them in the file (the last partial block through the page
+ * cache), and the next write rewrites that block whole with what follows. */
+static void test_dio_flush(void **state)
+{
+	const struct ps_pcap_rec *ptrs[6];
+	struct ps_capfile_stats st;
+	struct ps_capfile *cf;
+	struct rec recs[6];
+	struct stat sb;
+	char path[PATH_MAX];
+	struct ps_capfile_opts co = { .path = path, .snaplen = 65535 };
+	__u32 lens[6];
+
+	mode(state);
+	snprintf(path, sizeof(path), "%s/flush.pcap", dir);
+	for (int i = 0; i < 6; i++) {
+		lens[i] = 100 + 40 * i;
+		recs[i].h = (struct ps_pcap_rec){ 1700000000, i, lens[i], lens[i] };
+		frame(recs[i].data, i, lens[i]);
+		ptrs[i] = &recs[i].h;
+	}
+	assert_int_equal(ps_capfile_open(&cf, &co), 0);
+	assert_int_equal(ps_capfile_write_recs(cf, ptrs, 3), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	assert_int_equal(ps_capfile_flush(cf), 0);
+	check_file(path, 0, 3, lens);
+	assert_int_equal(ps_capfile_write_recs(cf, ptrs + 3, 3), 0);
+	assert_int_equal(ps_capfile_flush(cf), 0);
+	check_file(path, 0, 6, lens);
+	assert_int_equal(ps_capfile_close(cf, &st), 0);
+	assert_int_equal(st.packets, 6);
+	assert_true(st.direct_io);
+	check_file(path, 0, 6, lens);
+}
+
+#define BIG_RECS 6000
+
+/* BIG_RECS records laid out as in a ring, with pointers to each; their
+ * frames are 60 to 1514 bytes, about 4.8 MB in all. */
+static __u8 *big_records(const struct ps_pcap_rec **ptrs, __u32 *lens, __u64 *ends)
+{
+	__u8 *area = malloc(BIG_RECS * (sizeof(struct ps_pcap_rec) + 1514)), *p = area;
+	__u64 end = 24;
+
+	assert_non_null(area);
+	for (int i = 0; i < BIG_RECS; i++) {
+		struct ps_pcap_rec h = { 1700000000, i, 0, 0 };
+
+		lens[i] = 60 + (i * 7919u) % 1455;
+		h.caplen = h.len = lens[i];
+		memcpy(p, &h, sizeof(h));
+		frame(p + sizeof(h), i, lens[i]);
+		ptrs[i] = (const struct ps_pcap_rec *)p;
+		p += sizeof(h) + lens[i];
+		end += sizeof(h) + lens[i];
+		ends[i] = end;
+	}
+	return area;
+}
+
+/* A file of several buffers' worth, written in batches with flushes
+ * between some of them: every record arrives whole and in order. */
+static void test_dio_large(void **state)
+{
+	static const struct ps_pcap_rec *ptrs[BIG_RECS];
+	static __u32 lens[BIG_RECS];
+	static __u64 ends[BIG_RECS];
+	struct ps_capfile_stats st;
+	struct ps_capfile *cf;
+	struct stat sb;
+	char path[PATH_MAX];
+	struct ps_capfile_opts co = { .path = path, .snaplen = 65535 };
+	__u8 *area;
+
+	mode(state);
+	snprintf(path, sizeof(path), "%s/large.pcap", dir);
+	area = big_records(ptrs, lens, ends);
+	assert_true(ends[BIG_RECS - 1] > 2 * (2u << 20)); /* more than two buffers */
+	assert_int_equal(ps_capfile_open(&cf, &co), 0);
+	for (int i = 0; i < BIG_RECS; i += 700) {
+		int n = BIG_RECS - i < 700 ? BIG_RECS - i : 700;
+
+		assert_int_equal(ps_capfile_write_recs(cf, ptrs + i, n), 0);
+		if (i % 1400 == 0)
+			assert_int_equal(ps_capfile_flush(cf), 0);
+	}
+	assert_int_equal(ps_capfile_close(cf, &st), 0);
+	assert_int_equal(st.packets, BIG_RECS);
+	assert_int_equal(st.write_errors, 0);
+	assert_true(st.direct_io);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, ends[BIG_RECS - 1]);
+	check_file(path, 0, BIG_RECS, lens);
+	free(area);
+}
+
+/* A direct write that fails half-way (RLIMIT_FSIZE past the first buffer):
+ * the file goes on through the page cache, keeps every record that fits
+ * whole, and counts each of the others as not written. */
+static void test_dio_fails_midway(void **state)
+{
+	static const struct ps_pcap_rec *ptrs[BIG_RECS];
+	static __u32 lens[BIG_RECS];
+	static __u64 ends[BIG_RECS];
+	const __u64 limit = 3000000;
+	struct ps_capfile_stats st;
+	struct ps_capfile *cf;
+	struct rlimit old, lim;
+	struct stat sb;
+	char path[PATH_MAX];
+	struct ps_capfile_opts co = { .path = path, .snaplen = 65535 };
+	__u8 *area;
+	int err = 0, fit = 0;
+
+	mode(state);
+	snprintf(path, sizeof(path), "%s/midway.pcap", dir);
+	area = big_records(ptrs, lens, ends);
+	while (fit < BIG_RECS && ends[fit] <= limit)
+		fit++;
+	assert_true(fit > 0 && fit < BIG_RECS);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = limit;
+	assert_int_equal(ps_capfile_open(&cf, &co), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (int i = 0; i < BIG_RECS; i += 1000)
+		err = ps_capfile_write_recs(cf, ptrs + i, 1000) ?: err;
+	assert_true(ps_capfile_close(cf, &st) < 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_true(err < 0);
+	assert_int_equal(st.packets, fit);
+	assert_int_equal(st.write_errors, BIG_RECS - fit);
+	assert_false(st.direct_io);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, ends[fit - 1]);
+	check_file(path, 0, fit, lens);
+	free(area);
+}
+
 static int setup(void **state)
 {
+	char probe[PATH_MAX];
+	__u32 align;
+	int fd;
+
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "# mkdtemp: %s\n", strerror(errno));
 		return -1;
 	}
+	snprintf(probe, sizeof(probe), "%s/probe", dir);
+	fd = open(probe, O_WRONLY | O_CREAT, 0600);
+	dio_ok = fd >= 0 && !ps_dio_enable(fd, &align);
+	if (fd >= 0)
+		close(fd);
+	unlink(probe);
+	/* RLIMIT_FSIZE makes a write fail, not kill the test. */
+	signal(SIGXFSZ, SIG_IGN);
 	return 0;
 }
 
@@ -379,14 +568,26 @@ static int teardown(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[8];
+	static const struct {
+		CMUnitTestFunction fn;
+		const char *name;
+	} both[] = {
+		{ test_wrap, "batch_across_ring_wrap" },
+		{ test_limit_mid_batch, "limit_mid_batch" },
+		{ test_size_rotation_splits_batch, "size_rotation_splits_batch" },
+		{ test_time_rotation_splits_batch, "time_rotation_splits_batch" },
+		{ test_short_write_truncated, "short_write_truncated" },
+	};
+	struct CMUnitTest tests[16];
 	size_t n = 0;
 
-	add_test(tests, &n, test_wrap, NULL, "batch_across_ring_wrap");
-	add_test(tests, &n, test_limit_mid_batch, NULL, "limit_mid_batch");
-	add_test(tests, &n, test_size_rotation_splits_batch, NULL, "size_rotation_splits_batch");
-	add_test(tests, &n, test_time_rotation_splits_batch, NULL, "time_rotation_splits_batch");
+	for (size_t i = 0; i < sizeof(both) / sizeof(both[0]); i++) {
+		add_test(tests, &n, both[i].fn, &direct_on, "%s/direct_io", both[i].name);
+		add_test(tests, &n, both[i].fn, &direct_off, "%s/page_cache", both[i].name);
+	}
 	add_test(tests, &n, test_errors_counted, NULL, "write_errors_counted");
-	add_test(tests, &n, test_short_write_truncated, NULL, "short_write_truncated");
+	add_test(tests, &n, test_dio_flush, &direct_on, "direct_io_flush");
+	add_test(tests, &n, test_dio_large, &direct_on, "direct_io_several_buffers");
+	add_test(tests, &n, test_dio_fails_midway, &direct_on, "direct_io_fails_midway");
 	return _cmocka_run_group_tests("ringcap", tests, n, setup, teardown);
 }
