@@ -31,7 +31,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_LIB  := $(filter-out tests/tools/mk%.c,$(TOOL_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(filter tests/tools/mk%.c,$(TOOL_SRCS)))
 
-.PHONY: all test bench bench-capture bench-flows clean tests
+.PHONY: all test bench bench-capture bench-capture-disk bench-flows clean tests
 all: $(BUILD)/pktscope
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -80,6 +80,12 @@ $(BUILD)/inject: bench/inject.c $(BUILD)/libpktscope.a $(SKELS) $(TOOL_LIB) test
 
 bench-capture: $(BUILD)/pktscope $(BUILD)/inject
 	BUILD=$(BUILD) bench/capture_vs_tcpdump.sh
+
+# The same on this machine's disk: O_DIRECT against the page cache.
+bench-capture-disk: $(BUILD)/pktscope $(BUILD)/inject
+	mkdir -p /var/tmp/pscap-bench
+	BUILD=$(BUILD) OUTDIR=/var/tmp/pscap-bench \
+		CASES="base ps-B ps-B-pc td-B ps ps-pc td" bench/capture_vs_tcpdump.sh
 
 # pktscope flows' CPU against tcpdump, and its memory with 100,000 flows
 # (root; a few minutes).
