@@ -600,7 +600,8 @@ static int run_live(struct flows_run *r)
 	cli_announce(dps, n);
 	r->view = !a->json && isatty(STDOUT_FILENO);
 	if (r->view && flowview_open(&v)) {
-		ps_err("cannot open the terminal view: use --json");
+		ps_err("cannot open the terminal view for TERM=%s: set TERM to your "
+		       "terminal's type, or use --json", getenv("TERM") ? getenv("TERM") : "(unset)");
 		err = -ENOTTY;
 		goto out;
 	}

@@ -5,8 +5,11 @@
 
 int flowview_open(struct flowview *v)
 {
-	if (!initscr())
+	/* Not initscr(): on a terminal type it cannot use it prints its own
+	 * message and exit()s, past our error and cleanup paths. */
+	if (!newterm(NULL, stdout, stdin))
 		return -ENOTTY;
+	def_prog_mode();
 	cbreak();
 	noecho();
 	curs_set(0);
