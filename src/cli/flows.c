@@ -638,9 +638,10 @@ static int run_live(struct flows_run *r)
 			break;
 	}
 	flowview_close(&v);
-	/* Whatever is still in the table leaves as records (forced end). */
+	/* Whatever is still in the table leaves as records (forced end): to
+	 * the collector, and as JSON lines unless the view was what the user
+	 * asked for (the report then says how many). */
 	if (!err) {
-		r->view = false;
 		if (!a->json)
 			r->table = false;
 		err = sweep(r, clock_ns(CLOCK_MONOTONIC), true);

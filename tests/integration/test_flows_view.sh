@@ -285,6 +285,10 @@ else
 	nok "key q: the report follows on the terminal (4 flow records written)"
 	show_screen "after exit"
 fi
+# The view was what was asked for: the flows left at exit go to the count
+# (and a collector), not as JSON lines onto the terminal.
+check_eq "key q: no JSON flow record printed on the terminal after the view" "" \
+	"$(grep -E '^\{"type":"flow"' "$V/screen" | head -3)"
 check_attached "key q: nothing attached to $IF_A" "$NS_A" "$IF_A" ""
 
 # ------------------------------------------------------------ 2, 3: SIGINT
