@@ -35,6 +35,22 @@ struct ps_conv {
 	double bps, pps;
 };
 
+/*
+ * uthash makes a table of 32 buckets and doubles it only when a chain
+ * reaches ten entries: with 100,000 conversations that left about three a
+ * bucket, and a lookup walked a chain of cache misses (a third of a sweep's
+ * time in perf).  The table is made with a bucket for every kernel entry
+ * instead (t->buckets_log2, set by ps_flowtab_add_map()), so chains stay
+ * near one.  These macros are read where HASH_ADD makes the table, in
+ * find_or_add(), which has 't'.
+ */
+#undef HASH_INITIAL_NUM_BUCKETS
+#undef HASH_INITIAL_NUM_BUCKETS_LOG2
+#define HASH_INITIAL_NUM_BUCKETS (1U << t->buckets_log2)
+#define HASH_INITIAL_NUM_BUCKETS_LOG2 (t->buckets_log2)
+#define PS_BUCKETS_LOG2_MIN 5  /* uthash's own */
+#define PS_BUCKETS_LOG2_MAX 22 /* 4 M buckets, 64 MiB */
+
 /* Snapshot entries hashed ahead of their lookups at a time. */
 #define PS_CHUNK 4096
 /* How far ahead of its lookup an entry's hash bucket, then the bucket's
@@ -46,6 +62,7 @@ int ps_flowtab_init(struct ps_flowtab *t, const struct ps_flowtab_opts *o)
 {
 	memset(t, 0, sizeof(*t));
 	t->o = *o;
+	t->buckets_log2 = PS_BUCKETS_LOG2_MIN;
 	t->hashes = calloc(PS_CHUNK, sizeof(*t->hashes));
 	return t->hashes ? 0 : -ENOMEM;
 }
@@ -69,6 +86,10 @@ int ps_flowtab_add_map(struct ps_flowtab *t, const struct ps_flow_source *src)
 	t->snap[t->nsrc] = m;
 	t->snap_len[t->nsrc] = len;
 	t->nsrc++;
+	t->max_entries += src->max_entries;
+	while (t->buckets_log2 < PS_BUCKETS_LOG2_MAX &&
+	       (1ULL << t->buckets_log2) < t->max_entries)
+		t->buckets_log2++;
 	return 0;
 }
 
@@ -427,14 +448,17 @@ void ps_flowtab_foreach(const struct ps_flowtab *t, ps_flow_snap_fn fn, void *ct
 
 size_t ps_flowtab_conv_bytes(void)
 {
-	/* The entry, and at most one uthash bucket (it keeps fewer buckets
-	 * than entries: it grows them when chains pass ten). */
+	/* The entry, and a uthash bucket per kernel entry (made with the
+	 * table, up to 4 M; uthash doubles them past that). */
 	return sizeof(struct ps_conv) + sizeof(UT_hash_bucket);
 }
 
 size_t ps_flowtab_user_bytes(const struct ps_flowtab *t)
 {
-	return t->nconvs * ps_flowtab_conv_bytes() + PS_CHUNK * sizeof(*t->hashes);
+	size_t buckets = t->convs ? t->convs->hh.tbl->num_buckets : 0;
+
+	return t->nconvs * sizeof(struct ps_conv) + buckets * sizeof(UT_hash_bucket) +
+	       (t->convs ? sizeof(UT_hash_table) : 0) + PS_CHUNK * sizeof(*t->hashes);
 }
 
 void ps_flowtab_free(struct ps_flowtab *t)

@@ -40,6 +40,8 @@ struct ps_flowtab {
 	int nsrc;
 	unsigned *hashes;     /* a chunk of the snapshot's uthash hashes */
 	struct ps_conv *convs; /* uthash, by kernel key */
+	__u64 max_entries;    /* of all the kernel tables */
+	unsigned buckets_log2; /* uthash's first table: a bucket per entry */
 	__u64 nconvs;
 	__u64 gen;            /* sweep number */
 	bool reread;          /* the last read failed: read everything */
