@@ -23,6 +23,11 @@ is compared with conversations from elsewhere:
                            how records split conversations: only at an
                            active or idle timeout, at a TCP end, or at the
                            end of the file, and never more often
+  endpoints PCAP SRC.json DST.json --idle S
+                           `--by src` and `--by dst` records against
+                           tshark -z endpoints,ipv4 / endpoints,ipv6 (per
+                           host, Tx and Rx) and against the frames of the
+                           conversations each host started or was sent
 
 Output: one line per verdict, "ok<TAB>what" or
 "bad<TAB>what<TAB>expected<TAB>got" (lib.sh's tap_compare reads it).  Exit
@@ -932,6 +937,179 @@ def reduce_or(it):
     return v
 
 
+# ------------------------------------------------------------- endpoints
+
+EP_TITLES = {"IPv4 Endpoints": 4, "IPv6 Endpoints": 6}
+EP_COLS = ("Packets", "Bytes", "Tx Packets", "Tx Bytes", "Rx Packets", "Rx Bytes")
+
+
+def endpoint_tables(pcap):
+    """tshark -z endpoints,ipv4 -z endpoints,ipv6: {(ipver, addr): {column:
+    n}}, the columns as tshark's header line names them (its counts are
+    printed whole, without units)."""
+    out = tshark(["-r", pcap, "-q", "-z", "endpoints,ipv4", "-z", "endpoints,ipv6"])
+    rows, ver, cols, seen = {}, None, None, set()
+    for line in out.splitlines():
+        s = line.strip()
+        if s in EP_TITLES:
+            ver, cols = EP_TITLES[s], None
+            seen.add(ver)
+            continue
+        if ver is None or not s or s.startswith("=") or s.startswith("Filter:"):
+            continue
+        if "|" in s:
+            cols = [c.strip() for c in s.split("|") if c.strip()]
+            if sorted(cols) != sorted(EP_COLS):
+                raise Usage("unexpected IPv%d endpoints header: %r" % (ver, line))
+            continue
+        tok = s.split()
+        if cols is None or len(tok) != 1 + len(cols):
+            raise Usage("unexpected IPv%d endpoints row: %r" % (ver, line))
+        key = (ver, norm_addr(tok[0]))
+        if key in rows:
+            raise Usage("IPv%d endpoint %s in two rows" % key)
+        rows[key] = dict(zip(cols, (int(t) for t in tok[1:])))
+    if seen != {4, 6}:
+        raise Usage("tshark printed the endpoint tables of IPv%s only" % sorted(seen))
+    return rows
+
+
+def host_truth(frames, idle_ns):
+    """From tshark's frames:
+    - per host (ipver, addr): [[Tx packets, bytes], [Rx packets, bytes]];
+    - the conversations, cut where pktscope cuts them (a new TCP stream, or
+      more than the idle timeout between two packets of a 5-tuple), each
+      credited whole to the host that started it ('src': the sender of its
+      first SYN, else of its first packet) and to the host it was started
+      to ('dst'): per host [[packets, bytes] starter -> other end, [...]
+      back]."""
+    txrx, pk = {}, {}
+    for f in frames:
+        if f.ipver is None:
+            continue
+        for d, host in enumerate((f.src, f.dst)):
+            c = txrx.setdefault((f.ipver, host), [[0, 0], [0, 0]])
+            c[d][0] += 1
+            c[d][1] += f.len
+        key, sender = frame_key(f, "5tuple")
+        pk.setdefault(key, []).append((f, sender))
+    groups = {"src": {}, "dst": {}}
+    for key, fl in pk.items():
+        parts = [[fl[0]]]
+        for (p, _), (f, s) in zip(fl, fl[1:]):
+            if f.ns - p.ns > idle_ns or (f.stream is not None and f.stream != p.stream):
+                parts.append([])
+            parts[-1].append((f, s))
+        lo, hi = canon(key)
+        for part in parts:
+            syns = [s for f, s in part if f.proto == 6 and f.flags & 0x02]
+            starter = syns[0] if syns else part[0][1]
+            other = hi if starter == lo else lo
+            for f, s in part:
+                d = 0 if s == starter else 1
+                for by, host in (("src", starter[0]), ("dst", other[0])):
+                    g = groups[by].setdefault((key[0], host), [[0, 0], [0, 0]])
+                    g[d][0] += 1
+                    g[d][1] += f.len
+    return txrx, groups
+
+
+def host_records(path, by):
+    """pktscope flows --json --by src|dst: {(ipver, host): [[packets,
+    bytes] a -> b, [...] b -> a]}, and what is wrong with the records' form
+    (the host in 'a' for src, in 'b' for dst, the other end empty, protocol
+    "any", one record per host)."""
+    recs, _ = read_records(path)
+    if not recs:
+        raise Usage("%s holds no flow record" % path)
+    me, other = ("a", "b") if by == "src" else ("b", "a")
+    groups, form = {}, []
+    for o in recs:
+        host = (o.get(me) or {}).get("addr")
+        if (o.get("by") != by or host is None or o.get(other) != {} or
+                sorted(o.get(me) or {}) != ["addr"] or o.get("protocol") != "any"):
+            form.append(("a record", '"by": "%s", "%s": {"addr": HOST}, "%s": {}, "protocol": "any"'
+                         % (by, me, other), json.dumps({k: o.get(k) for k in ("by", "protocol", "a", "b")})))
+            if host is None:
+                continue
+        key = (o["ip_version"], norm_addr(host))
+        if key in groups:
+            form.append(("IPv%d %s" % key, "one record", "more than one"))
+        g = groups.setdefault(key, [[0, 0], [0, 0]])
+        for d, s in enumerate((o.get("a_to_b") or {}, o.get("b_to_a") or {})):
+            g[d][0] += int(s.get("packets", 0))
+            g[d][1] += int(s.get("bytes", 0))
+    return groups, form, len(recs)
+
+
+def pb_text(c):
+    return "%d packets %d bytes" % tuple(c)
+
+
+def compare_hosts(v, what, want, got):
+    """Per host, [[packets, bytes] x2] against [[packets, bytes] x2], names
+    for the two: every host on either side, exactly."""
+    problems = []
+    for key in sorted(set(want) | set(got), key=lambda k: (k[0], ipaddress.ip_address(k[1]))):
+        host = "IPv%d %s" % key
+        if key not in got:
+            problems.append((host, "%s, %s" % tuple(pb_text(c) for c in want[key]), "no such host"))
+        elif key not in want:
+            problems.append((host, "no such host", "%s, %s" % tuple(pb_text(c) for c in got[key])))
+        elif want[key] != got[key]:
+            problems.append((host, "%s, %s" % tuple(pb_text(c) for c in want[key]),
+                             "%s, %s" % tuple(pb_text(c) for c in got[key])))
+    v.many(what, problems, len(want))
+
+
+def cmd_endpoints(args, v):
+    """--by src and --by dst against tshark's endpoint tables.  A --by src
+    record is a host's conversations as their starter: a_to_b what it sent
+    in them, b_to_a what it received; a --by dst record, the conversations
+    started to it: a_to_b what it received, b_to_a what it sent.  So per
+    host, tshark's Tx = src a_to_b + dst b_to_a and Rx = src b_to_a + dst
+    a_to_b, and each grouping on its own matches the frames credited to
+    the starter (src) or the other end (dst) of each conversation."""
+    frames = frames_of(args.pcap)
+    table = endpoint_tables(args.pcap)
+    txrx, truth = host_truth(frames, int(Decimal(args.idle) * 10 ** 9))
+    label = args.label or "pktscope flows --by src/--by dst vs tshark"
+    # the reference read right: tshark's table against its own frames
+    compare_hosts(v, "tshark -z endpoints,ipv4/ipv6: Tx and Rx (packets, bytes) per host = "
+                  "frame.len sums by ip(v6).src and ip(v6).dst", txrx,
+                  {k: [[r["Tx Packets"], r["Tx Bytes"]], [r["Rx Packets"], r["Rx Bytes"]]]
+                   for k, r in table.items()})
+    both = [(k, r) for k, r in table.items()
+            if [r["Packets"], r["Bytes"]] != [r["Tx Packets"] + r["Rx Packets"], r["Tx Bytes"] + r["Rx Bytes"]]]
+    v.many("tshark -z endpoints: Packets = Tx + Rx packets, Bytes = Tx + Rx bytes",
+           [("IPv%d %s" % k, "sums", str(r)) for k, r in both], len(table))
+    got = {}
+    for by in ("src", "dst"):
+        groups, form, n = host_records(getattr(args, by), by)
+        v.many("%s: --by %s records: one per host, the host in '%s', the other end empty, "
+               "protocol any" % (label, by, "a" if by == "src" else "b"), form, n)
+        compare_hosts(v, "%s: --by %s per host, a -> b and b -> a (packets, bytes) = its "
+                      "conversations as %s, from tshark's frames (starter: first SYN's sender, "
+                      "else first packet's)" % (label, by, "their starter" if by == "src" else
+                                                "the end they were started to"),
+                      truth[by], groups)
+        got[by] = groups
+    for ver in (4, 6):
+        want, have = {}, {}
+        for k, r in table.items():
+            if k[0] == ver:
+                want[k] = [[r["Tx Packets"], r["Tx Bytes"]], [r["Rx Packets"], r["Rx Bytes"]]]
+        for k in set(got["src"]) | set(got["dst"]):
+            if k[0] != ver:
+                continue
+            s = got["src"].get(k, [[0, 0], [0, 0]])
+            d = got["dst"].get(k, [[0, 0], [0, 0]])
+            have[k] = [[s[0][0] + d[1][0], s[0][1] + d[1][1]], [s[1][0] + d[0][0], s[1][1] + d[0][1]]]
+        compare_hosts(v, "%s: tshark -z endpoints,ipv%d, every host: Tx (packets, bytes) = --by src "
+                      "a_to_b + --by dst b_to_a, Rx = --by src b_to_a + --by dst a_to_b"
+                      % (label, ver), want, have)
+
+
 def cmd_as_records(args, v):
     with open(args.expect) as f:
         e = json.load(f)
@@ -981,6 +1159,12 @@ def main():
     p.add_argument("--interval", default="1", help="pktscope's --interval: one sweep")
     p.add_argument("--fin-timeout", default="1")
     p.add_argument("--label")
+    p = sub.add_parser("endpoints")
+    p.add_argument("pcap")
+    p.add_argument("src", help="pktscope flows -r PCAP --json --by src")
+    p.add_argument("dst", help="pktscope flows -r PCAP --json --by dst")
+    p.add_argument("--idle", required=True, help="the --idle-timeout both ran with")
+    p.add_argument("--label")
     args = ap.parse_args()
     if not args.cmd:
         ap.print_usage(sys.stderr)
@@ -988,7 +1172,8 @@ def main():
     v = Verdicts()
     try:
         {"selftest": cmd_selftest, "expect": cmd_expect, "compare": cmd_compare,
-         "records": cmd_records, "as-records": cmd_as_records}[args.cmd](args, v)
+         "records": cmd_records, "as-records": cmd_as_records,
+         "endpoints": cmd_endpoints}[args.cmd](args, v)
     except (Usage, OSError, KeyError, ValueError) as e:
         print("conv.py: %s: %s" % (type(e).__name__, e), file=sys.stderr)
         return 2

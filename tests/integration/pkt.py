@@ -6,7 +6,7 @@
   the table in tests/tools/pkt_cases.c is their one source), plain UDP/ICMP
   traffic and TCP packets listed by tshark;
 - 'compare': expected vs what pktscope reported, one verdict per counter;
-- plain socket traffic: UDP send/receive, a TCP exchange.
+- plain socket traffic: UDP send/receive, a TCP exchange (IPv4 or IPv6).
 
 Only the standard library: it runs on a bare Debian python3.
 """
@@ -179,6 +179,10 @@ def cmd_compare(args):
 
 # ----------------------------------------------------------- socket traffic
 
+def family(ip):
+    return socket.AF_INET6 if ":" in ip else socket.AF_INET
+
+
 def ready(path):
     with open(path + ".tmp", "w") as f:
         f.write("ready\n")
@@ -187,7 +191,7 @@ def ready(path):
 
 def cmd_udp_recv(args):
     ip, port, count, timeout, readyf = args[0], int(args[1]), int(args[2]), float(args[3]), args[4]
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(ip), socket.SOCK_DGRAM)
     s.bind((ip, port))
     ready(readyf)
     deadline = time.monotonic() + timeout
@@ -207,7 +211,7 @@ def cmd_udp_recv(args):
 
 def cmd_udp_send(args):
     ip, port, count, size = args[0], int(args[1]), int(args[2]), int(args[3])
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(ip), socket.SOCK_DGRAM)
     for i in range(count):
         s.sendto(bytes([65 + i % 26]) * size, (ip, port))
         time.sleep(0.002)
@@ -216,7 +220,7 @@ def cmd_udp_send(args):
 
 def cmd_tcp_server(args):
     ip, port, readyf, reply = args[0], int(args[1]), args[2], int(args[3])
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls = socket.socket(family(ip), socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((ip, port))
     ls.listen(1)

@@ -12,7 +12,12 @@
 #  - the TCP connection ends with end_reason tcp_end (FIN both ways);
 #  - the summary: flow + not_flow + overflow packets = matched = the
 #    capture's frames; the records' sums = flow_packets/flow_bytes;
-#  - pktscope stopped by SIGINT exits 0 and leaves nothing attached.
+#  - pktscope stopped by SIGINT exits 0 and leaves nothing attached;
+#  - the same over IPv6 (2001:db8::/32 on the veth pair, an expression
+#    keeping TCP, UDP and ICMPv6 echo from the MLD the kernel sends): every
+#    conversation against the capture, UDP and ping -6 also against counts
+#    computed from the sizes sent, the TCP flags and state showing the
+#    handshake and the close, each conversation exported exactly once.
 # Waits are bounded waits for an event; nothing is asserted about timing.
 . "$(dirname "$0")/lib.sh"
 
@@ -48,6 +53,24 @@ wait_recs() { # a addr, a port, b addr, expected lines: bounded wait until they 
 	return 1
 }
 
+# The source port of the first record written to b's address and port
+# (bounded wait).
+a_port_to() { # b addr, b port
+	local i p
+	for ((i = 0; i < WAIT_S * 10; i++)); do
+		p=$(jq -r --arg b "$1" --argjson p "$2" 'select(.type == "flow" and .b.addr == $b and
+			.b.port == $p) | .a.port' "$FLOWS" 2>/dev/null | head -1)
+		[ -n "$p" ] && break
+		sleep 0.1
+	done
+	echo "$p"
+}
+wait_file() { # path: bounded wait for a helper's ready file
+	local i
+	for ((i = 0; i < WAIT_S * 10; i++)); do [ -e "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+
 # One round at one hook: pktscope and tcpdump on veth-a, the traffic, the
 # checks; labels start with the hook.
 round() { # hook, attachments expected
@@ -64,18 +87,7 @@ round() { # hook, attachments expected
 	in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" udp-send "$IP_B" $UDP_PORT $N_UDP 200 >/dev/null
 	bg_wait udprecv-$H
 	check_eq "$H: UDP: the receiver got all $N_UDP datagrams" "$N_UDP" "$(cat "$TMPD/udprecv-$H.out")"
-	# The source port of the first record written to B's port (bounded wait).
-	a_port_to() { # b port
-		local i p
-		for ((i = 0; i < WAIT_S * 10; i++)); do
-			p=$(jq -r --arg b "$IP_B" --argjson p "$1" 'select(.type == "flow" and .b.addr == $b and
-				.b.port == $p) | .a.port' "$FLOWS" 2>/dev/null | head -1)
-			[ -n "$p" ] && break
-			sleep 0.1
-		done
-		echo "$p"
-	}
-	uport=$(a_port_to $UDP_PORT)
+	uport=$(a_port_to "$IP_B" $UDP_PORT)
 	if [ -n "$uport" ]; then
 		ok "$H: UDP: a record for $IP_A:$uport -> $IP_B:$UDP_PORT once it was idle ${IDLE}s"
 		# nothing more crosses this 5-tuple: it must not be written again
@@ -93,7 +105,7 @@ round() { # hook, attachments expected
 	got_down=$(in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" tcp-client "$IP_B" $TCP_PORT $TCP_UP)
 	bg_wait tcpsrv-$H
 	check_eq "$H: TCP: payloads crossed (up, down)" "$TCP_UP $TCP_DOWN" "$(cat "$TMPD/tcpsrv-$H.out") $got_down"
-	tport=$(a_port_to $TCP_PORT)
+	tport=$(a_port_to "$IP_B" $TCP_PORT)
 	if [ -n "$tport" ] && wait_recs "$IP_A" "$tport" "$IP_B" "1 tcp_end"; then
 		ok "$H: TCP: the connection closed by FIN both ways is one record, end_reason tcp_end"
 	else
@@ -153,3 +165,129 @@ EOF
 
 round xdp "$(printf 'tcx/egress ps_tc_egress\nxdp driver ps_xdp')"
 round tc "$(printf 'tcx/egress ps_tc_egress\ntcx/ingress ps_tc_ingress')"
+
+# ------------------------------------------------------------------ IPv6
+#
+# The same conversations over IPv6, once the IPv4 rounds are done (their
+# link had to stay silent): IPv6 on the veth pair only, addresses from
+# 2001:db8::/32 without DAD, no router solicitations, permanent neighbour
+# entries (no neighbour discovery for them).  The kernel still sends MLD
+# reports for the groups its addresses join, whenever it likes; pktscope
+# and tcpdump both get an expression that keeps only what the test sends
+# (TCP, UDP, ICMPv6 echo), so the capture is the reference for exactly the
+# packets pktscope may count.
+IP6_A=2001:db8:7::1
+IP6_B=2001:db8:7::2
+EXPR6='ip6 and (tcp or udp or icmp6[0] == 128 or icmp6[0] == 129)'
+UDP6_SIZE=300
+UDP6_FRAME=$((14 + 40 + 8 + UDP6_SIZE))
+PING6_FRAME=$((14 + 40 + 8 + 56)) # ping's default 56 bytes of data
+
+setup_ipv6() {
+	local ns ifn p
+	for p in "$NS_A $IF_A" "$NS_B $IF_B"; do
+		read -r ns ifn <<<"$p"
+		in_ns "$ns" sysctl -qw "net.ipv6.conf.$ifn.accept_dad=0" "net.ipv6.conf.$ifn.accept_ra=0" \
+			"net.ipv6.conf.$ifn.router_solicitations=0" "net.ipv6.conf.$ifn.disable_ipv6=0" >/dev/null ||
+			return 1
+	done
+	ip -n "$NS_A" addr add "$IP6_A/64" dev "$IF_A" nodad || return 1
+	ip -n "$NS_B" addr add "$IP6_B/64" dev "$IF_B" nodad || return 1
+	ip -n "$NS_A" neigh replace "$IP6_B" lladdr "$MAC_B" dev "$IF_A" nud permanent || return 1
+	ip -n "$NS_B" neigh replace "$IP6_A" lladdr "$MAC_A" dev "$IF_B" nud permanent
+}
+
+# The records of one conversation (b's port "" for ICMPv6), compact JSON,
+# one per line.
+rec6() { # proto, a addr, b addr, b port|""
+	jq -c --argjson pr "$1" --arg a "$2" --arg b "$3" --arg p "$4" 'select(.type == "flow" and
+		.proto == $pr and .a.addr == $a and .b.addr == $b and ((.b.port // "" | tostring) == $p))' \
+		"$FLOWS" 2>/dev/null
+}
+
+round6() { # hook, attachments expected
+	local H=$1 s rp rb uport tport got_down N_CAP ifx r
+	FLOWS=$TMPD/flows6-$H.out
+	tcpdump_start cap6-$H "$NS_A" "$IF_A" "$EXPR6" || bail "$H IPv6: tcpdump captures $IF_A"
+	ps_start_cmd flows6-$H "$NS_A" flows -i "$IF_A" --hook "$H" --json --idle-timeout $IDLE "$EXPR6" ||
+		bail "$H IPv6: pktscope flows -i $IF_A --hook $H --json --idle-timeout $IDLE '$EXPR6' starts"
+	check_attached "$H IPv6: pktscope flows --hook $H attached to $IF_A" "$NS_A" "$IF_A" "$2"
+
+	# --- UDP datagrams A -> B, then silence: evicted once, idle.
+	bg_start udprecv6-$H nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" udp-recv "$IP6_B" $UDP_PORT $N_UDP 10 "$TMPD/udp6.ready-$H"
+	wait_file "$TMPD/udp6.ready-$H" || nok "$H IPv6: the UDP receiver in $NS_B is ready"
+	in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" udp-send "$IP6_B" $UDP_PORT $N_UDP $UDP6_SIZE >/dev/null
+	bg_wait udprecv6-$H
+	check_eq "$H IPv6: UDP: the receiver got all $N_UDP datagrams" "$N_UDP" "$(cat "$TMPD/udprecv6-$H.out")"
+	uport=$(a_port_to "$IP6_B" $UDP_PORT)
+	if [ -n "$uport" ]; then
+		ok "$H IPv6: UDP: a record for [$IP6_A]:$uport -> [$IP6_B]:$UDP_PORT once it was idle ${IDLE}s"
+		sleep $((IDLE * 2 + 1)) # nothing more crosses it: it must not be written again
+		check_eq "$H IPv6: UDP: idle past --idle-timeout, evicted and exported exactly once (end_reason idle)" \
+			"1 idle" "$(recs "$IP6_A" "$uport" "$IP6_B")"
+		check_eq "$H IPv6: UDP: $N_UDP datagrams of $UDP6_SIZE bytes: $N_UDP frames of $UDP6_FRAME bytes A -> B, none back" \
+			"$N_UDP $((N_UDP * UDP6_FRAME)) 0 0 6 udp" \
+			"$(rec6 17 "$IP6_A" "$IP6_B" $UDP_PORT | jq -r '"\(.a_to_b.packets) \(.a_to_b.bytes) \(.b_to_a.packets) \(.b_to_a.bytes) \(.ip_version) \(.protocol)"')"
+	else
+		nok "$H IPv6: UDP: a record for [$IP6_A] -> [$IP6_B]:$UDP_PORT once it was idle ${IDLE}s"
+		diag "records so far: $(head -c 1000 "$FLOWS")"
+	fi
+
+	# --- TCP with known payloads both ways, FIN both ways.
+	bg_start tcpsrv6-$H nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" tcp-server "$IP6_B" $TCP_PORT "$TMPD/tcp6.ready-$H" $TCP_DOWN
+	wait_file "$TMPD/tcp6.ready-$H" || nok "$H IPv6: the TCP server in $NS_B is ready"
+	got_down=$(in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" tcp-client "$IP6_B" $TCP_PORT $TCP_UP)
+	bg_wait tcpsrv6-$H
+	check_eq "$H IPv6: TCP: payloads crossed (up, down)" "$TCP_UP $TCP_DOWN" "$(cat "$TMPD/tcpsrv6-$H.out") $got_down"
+	tport=$(a_port_to "$IP6_B" $TCP_PORT)
+	if [ -n "$tport" ] && wait_recs "$IP6_A" "$tport" "$IP6_B" "1 tcp_end"; then
+		ok "$H IPv6: TCP: the connection closed by FIN both ways is exported, one record, end_reason tcp_end"
+	else
+		nok "$H IPv6: TCP: the connection closed by FIN both ways is exported, one record, end_reason tcp_end"
+		diag "records of [$IP6_A]:${tport:-?} -> [$IP6_B]:$TCP_PORT: $(recs "$IP6_A" "$tport" "$IP6_B" | tr '\n' ' ')"
+	fi
+	r=$(rec6 6 "$IP6_A" "$IP6_B" $TCP_PORT)
+	# SYN, data and FIN from the client; SYN-ACK, data and FIN from the
+	# server; ACKs both ways, no RST: tcp_flags in header bit order.
+	check_eq "$H IPv6: TCP: the client is 'a'; flags both ways show the handshake and the close (FSPA), state closed, an RTT" \
+		"$IP6_A $tport FSPA FSPA closed true" \
+		"$(jq -r '"\(.a.addr) \(.a.port) \(.a_to_b.tcp_flags) \(.b_to_a.tcp_flags) \(.tcp_state) \(.rtt_us > 0)"' <<<"$r")"
+
+	# --- ping -6, A -> B: one ICMPv6 echo conversation.
+	in_ns "$NS_A" ping -6 -c $N_PING -i 0.2 -q "$IP6_B" >/dev/null || nok "$H IPv6: ping -6 $IP6_B from $NS_A"
+
+	# --- stop: the rest is flushed (forced), the summary follows.
+	tcpdump_stop cap6-$H || nok "$H IPv6: tcpdump wrote every packet it received"
+	ps_stop flows6-$H
+	check_eq "$H IPv6: pktscope flows: SIGINT, exit status 0" 0 "${RC[flows6-$H]}"
+	check_attached "$H IPv6: nothing attached to $IF_A once pktscope flows stopped" "$NS_A" "$IF_A" ""
+
+	N_CAP=$(tshark -r "$TMPD/cap6-$H.pcap" -T fields -e frame.number 2>/dev/null | grep -c '')
+	[ "$N_CAP" -gt $((N_UDP + 2 * N_PING + 10)) ] || nok "$H IPv6: tcpdump captured the traffic ($N_CAP frames)"
+	check_eq "$H IPv6: the capture holds IPv6 TCP, UDP and ICMPv6 echo only (tshark)" \
+		"eth:ethertype:ipv6:icmpv6 eth:ethertype:ipv6:tcp eth:ethertype:ipv6:udp" \
+		"$(tshark -r "$TMPD/cap6-$H.pcap" -T fields -e frame.protocols 2>/dev/null | cut -d: -f1-4 | sort -u | tr '\n' ' ' | sed 's/ $//')"
+	conv "$H live IPv6" compare "$TMPD/cap6-$H.pcap" "$FLOWS" --live
+
+	# the records after the stop: each conversation still exported once
+	check_eq "$H IPv6: after the stop, the UDP flow is still one record (idle) and the TCP one one record (tcp_end)" \
+		"1 idle|1 tcp_end" "$(recs "$IP6_A" "${uport:-0}" "$IP6_B")|$(recs "$IP6_A" "${tport:-0}" "$IP6_B")"
+	check_eq "$H IPv6: ping -6: one ICMPv6 echo conversation A -> B, $N_PING requests (128) and $N_PING replies (129) of $PING6_FRAME bytes" \
+		"$IP6_A $IP6_B $N_PING $((N_PING * PING6_FRAME)) 128 $N_PING $((N_PING * PING6_FRAME)) 129" \
+		"$(jq -r 'select(.type == "flow" and .proto == 58) | "\(.a.addr) \(.b.addr) \(.a_to_b.packets) \(.a_to_b.bytes) \(.a_to_b.icmp_type) \(.b_to_a.packets) \(.b_to_a.bytes) \(.b_to_a.icmp_type)"' "$FLOWS" | tr '\n' ' ' | sed 's/ $//')"
+
+	s=$(jq -c 'select(.type == "summary")' "$FLOWS")
+	read -r rp rb < <(rec_sums "$FLOWS")
+	check_eq "$H IPv6: summary: matched = the frames tcpdump captured with the same expression" "$N_CAP" "$(jq .kernel.matched <<<"$s")"
+	check_eq "$H IPv6: summary: every matched packet in a flow (none without IP, none overflowed)" \
+		"$(jq .kernel.matched <<<"$s") 0 0" "$(jq -r '.kernel | "\(.flow_packets) \(.not_flow_packets) \(.overflow_packets)"' <<<"$s")"
+	check_eq "$H IPv6: summary: flow_packets and flow_bytes = the records' sums" "$rp $rb" \
+		"$(jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"' <<<"$s")"
+	ifx=$(ifindex "$NS_A" "$IF_A")
+	check_eq "$H IPv6: every record is IPv6 on $IF_A (ifindex $ifx)" "6 $IF_A $ifx" \
+		"$(jq -r 'select(.type == "flow") | "\(.ip_version) \(.interface) \(.ifindex)"' "$FLOWS" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+}
+
+setup_ipv6 || bail "IPv6 addresses on $IF_A and $IF_B"
+round6 xdp "$(printf 'tcx/egress ps_tc_egress\nxdp driver ps_xdp')"
+round6 tc "$(printf 'tcx/egress ps_tc_egress\ntcx/ingress ps_tc_ingress')"

@@ -13,6 +13,10 @@
 #    frame.len, first/last packet times, TCP flags, ICMP type/code; handshake
 #    RTT against tcp.analysis.initial_rtt; 'a' is the SYN's sender;
 #  - --by hostpair against -z conv,ipv4 / conv,ipv6;
+#  - --by src and --by dst against -z endpoints,ipv4 / endpoints,ipv6: per
+#    host, Tx = src a_to_b + dst b_to_a and Rx = src b_to_a + dst a_to_b,
+#    every host; each grouping against the frames of the conversations the
+#    host started (src) or was sent (dst); planted errors caught;
 #  - how records cut conversations: the long flows into active records then
 #    forced / tcp_end, a reused 5-tuple after an idle gap into two records,
 #    each record holding exactly its own packets;
@@ -212,6 +216,58 @@ if flows_ok hostpair -r "$F" --json --by hostpair; then
 	bad=$(jq -c 'select(.type == "flow" and (.protocol != "any" or .a.port != null or .b.port != null))
 		| {protocol, a, b}' "$TMPD/hostpair.out" | head -2)
 	check_eq "--by hostpair: protocol \"any\", no ports" "" "$bad"
+fi
+
+# ------------------------------------------------------------ hosts
+
+# --by src credits each conversation to the host that started it (a_to_b:
+# what it sent, b_to_a: what it got back), --by dst to the host it was
+# started to (a_to_b: what that host received, b_to_a: what it sent).  A
+# host's Tx in tshark's endpoint table is then its src a_to_b + dst b_to_a,
+# its Rx its src b_to_a + dst a_to_b (conv.py endpoints).
+if flows_ok src -r "$F" --json --by src --idle-timeout $IDLE --active-timeout $ACTIVE &&
+	flows_ok dst -r "$F" --json --by dst --idle-timeout $IDLE --active-timeout $ACTIVE; then
+	conv "hosts" endpoints "$F" "$TMPD/src.out" "$TMPD/dst.out" --idle $IDLE
+	for by in src dst; do
+		check_eq "--by $by: the groups' sums = flow_packets and flow_bytes" \
+			"$(summary $by | jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"')" "$(rec_sums "$TMPD/$by.out")"
+	done
+
+	# The comparison catches errors planted in pktscope's own output.
+	planted_ep() { # description, src|dst, Python changing a record r (or keep = False), regex of the bad line expected
+		local d=$1 which=$2 rc
+		cp "$TMPD/src.out" "$TMPD/psrc.out"
+		cp "$TMPD/dst.out" "$TMPD/pdst.out"
+		"$PY" -c 'import json, sys
+plant = compile(sys.argv[1], "plant", "exec")
+for line in open(sys.argv[2]):
+    r, keep = json.loads(line), True
+    if r.get("type") == "flow":
+        exec(plant)
+    if keep:
+        print(json.dumps(r))' "$3" "$TMPD/$which.out" >"$TMPD/p$which.out"
+		"$PY" "$IT_DIR/conv.py" endpoints "$F" "$TMPD/psrc.out" "$TMPD/pdst.out" --idle $IDLE >"$TMPD/planted.out" 2>&1
+		rc=$?
+		if [ "$rc" -eq 1 ] && grep -qE "$4" "$TMPD/planted.out"; then
+			ok "conv.py endpoints catches a planted error: $d"
+		else
+			nok "conv.py endpoints catches a planted error: $d"
+			diag "exit $rc; no line matching /$4/ in:"
+			diag "$(grep -v '^ok' "$TMPD/planted.out" | head -5)"
+		fi
+	}
+	planted_ep "one packet more from 10.1.2.1 (--by src a_to_b): its Tx off by one" src \
+		'if r["a"]["addr"] == "10.1.2.1": r["a_to_b"]["packets"] += 1' \
+		$'^bad\t.*endpoints,ipv4, every host.*IPv4 10\\.1\\.2\\.1\t.*3804 packets .*\t.*3805 packets '
+	planted_ep "one byte more to fd00:2::1 (--by dst a_to_b): its Rx bytes off by one" dst \
+		'if r["b"]["addr"] == "fd00:2::1": r["a_to_b"]["bytes"] += 1' \
+		$'^bad\t.*endpoints,ipv6, every host.*IPv6 fd00:2::1\t'
+	planted_ep "a host's group left out (--by dst 10.2.2.1)" dst \
+		'keep = r["b"]["addr"] != "10.2.2.1"' \
+		$'^bad\t.*endpoints,ipv4, every host.*IPv4 10\\.2\\.2\\.1\t.*\tno such host'
+	planted_ep "a group for a host tshark never saw (--by src 10.1.2.1 renamed)" src \
+		'if r["a"]["addr"] == "10.1.2.1": r["a"]["addr"] = "10.99.0.1"' \
+		$'^bad\t.*endpoints,ipv4, every host.*IPv4 10\\.99\\.0\\.1\tno such host'
 fi
 
 # ------------------------------------------------------------ expressions
