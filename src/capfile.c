@@ -732,7 +732,9 @@ int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const
 
 int ps_capfile_flush(struct ps_capfile *cf)
 {
-	if (cf->dio)
+	/* Only when a record waits: a quiet link would otherwise rewrite the
+	 * same partial block every 100 ms. */
+	if (cf->dio && cf->dio_unsettled < cf->dio_staged)
 		return dio_write(cf, true);
 	return 0;
 }
