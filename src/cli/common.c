@@ -166,6 +166,13 @@ int cli_opt_error(int opt, char **argv, const char *cmd)
 	return -EINVAL;
 }
 
+void cli_dp_defaults(struct ps_datapath_opts *dp)
+{
+	dp->hook = PS_HOOK_XDP;
+	dp->xdp_mode = PS_XDP_AUTO;
+	dp->ttl_threshold = 2;
+}
+
 int cli_check_source(const char *file, int nifaces, const struct ps_datapath_opts *dp,
 		     bool xdp_mode_set)
 {

@@ -42,6 +42,10 @@ int cli_opt_ttl(const char *arg, struct ps_datapath_opts *dp);
  * option) in subcommand 'cmd'; returns -EINVAL. */
 int cli_opt_error(int opt, char **argv, const char *cmd);
 
+/* The datapath options every subcommand starts from: XDP in (TC out),
+ * the XDP mode the kernel picks, TTL anomalies below 2. */
+void cli_dp_defaults(struct ps_datapath_opts *dp);
+
 /* The checks every subcommand makes of where packets come from: -r or
  * -i, not both; --xdp-mode with the XDP hook only.  One line and -EINVAL,
  * or 0. */

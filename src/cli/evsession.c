@@ -97,9 +97,7 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 
 	memset(a, 0, sizeof(*a));
 	a->cmd = cmd;
-	a->dp.hook = PS_HOOK_XDP;
-	a->dp.xdp_mode = PS_XDP_AUTO;
-	a->dp.ttl_threshold = 2;
+	cli_dp_defaults(&a->dp);
 	a->dp.events = true;
 
 	opterr = 0;

@@ -151,9 +151,7 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 	int opt;
 
 	memset(fa, 0, sizeof(*fa));
-	a->dp.hook = PS_HOOK_XDP;
-	a->dp.xdp_mode = PS_XDP_AUTO;
-	a->dp.ttl_threshold = 2;
+	cli_dp_defaults(&a->dp);
 	a->dp.flows = true;
 	fa->idle = 15;
 	fa->active = 60;

@@ -84,9 +84,7 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 	int opt;
 
 	memset(a, 0, sizeof(*a));
-	a->dp.hook = PS_HOOK_XDP;
-	a->dp.xdp_mode = PS_XDP_AUTO;
-	a->dp.ttl_threshold = 2;
+	cli_dp_defaults(&a->dp);
 	a->interval = 1.0;
 
 	opterr = 0; /* our own one-line messages */

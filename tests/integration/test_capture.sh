@@ -367,6 +367,32 @@ else:
         last, off = n, off + n
 print(len(d), last)
 '
+# The files -C 1 wrote from BASE, in tcpdump's order: BASE, BASE1, BASE2 ...
+# into the array files (and their number into nf).
+c_files() { # base
+	local i
+	files=("$1")
+	for ((i = 1; i < 1000; i++)); do
+		[ -e "$1$i" ] || break
+		files+=("$1$i")
+	done
+	nf=${#files[@]}
+}
+# -C 1: each of files at most 1,000,000 bytes plus its last record, and all
+# but the last nearly full.
+check_c_sizes() { # label
+	local bad=() i size last
+	for ((i = 0; i < nf; i++)); do
+		read -r size last < <("$PY" -c "$LAST_REC_PY" "${files[i]}" 2>&1)
+		if [ -z "$last" ] || [ $((size - last)) -gt 1000000 ]; then
+			bad+=("${files[i]##*/}: $size bytes, last record $last")
+		elif [ "$i" -lt $((nf - 1)) ] && [ "$size" -lt 990000 ]; then
+			bad+=("${files[i]##*/}: $size bytes, not full yet it is not the last")
+		fi
+	done
+	check_eq "$1: each file at most 1,000,000 bytes plus its last record (and all but the last nearly full)" \
+		"" "$(printf '%s\n' "${bad[@]}" | grep .)"
+}
 
 BIG=$TMPD/big.pcap
 BIG_N=20000
@@ -382,12 +408,7 @@ for fmt in pcap pcapng; do
 	[ "$fmt" = pcapng ] && args=(--pcapng)
 	cap_run "$label" -r "$BIG" -w "$base" -C 1 --json "${args[@]}"
 	check_eq "$label: capture -r ($(stat -c %s "$BIG") bytes) -C 1${args[*]:+ ${args[*]}}: exit status" 0 "${RC[$label]}"
-	files=("$base")
-	for ((i = 1; i < 1000; i++)); do
-		[ -e "$base$i" ] || break
-		files+=("$base$i")
-	done
-	nf=${#files[@]}
+	c_files "$base"
 	check_eq "$label: the files are out.$fmt, out.${fmt}1 ... out.$fmt$((nf - 1)), nothing else" \
 		"$(printf '%s\n' "${files[@]##*/}" | sort)" "$(ls "$TMPD/$label" | sort)"
 	[ "$nf" -ge 5 ] || nok "$label: several files (got $nf)"
@@ -397,17 +418,7 @@ for fmt in pcap pcapng; do
 			bad+=("${f##*/}: $(tshark_err "$TMPD/tshark.err" | head -1)")
 	done
 	check_eq "$label: tshark reads each of the $nf files without error" "" "$(printf '%s\n' "${bad[@]}" | grep .)"
-	bad=()
-	for ((i = 0; i < nf; i++)); do
-		read -r size last < <("$PY" -c "$LAST_REC_PY" "${files[i]}" 2>&1)
-		if [ -z "$last" ] || [ $((size - last)) -gt 1000000 ]; then
-			bad+=("${files[i]##*/}: $size bytes, last record $last")
-		elif [ "$i" -lt $((nf - 1)) ] && [ "$size" -lt 990000 ]; then
-			bad+=("${files[i]##*/}: $size bytes, not full yet it is not the last")
-		fi
-	done
-	check_eq "$label: each file at most 1,000,000 bytes plus its last record (and all but the last nearly full)" \
-		"" "$(printf '%s\n' "${bad[@]}" | grep .)"
+	check_c_sizes "$label"
 	for f in "${files[@]}"; do frames "$f"; done >"$TMPD/$label.frames"
 	for f in "${files[@]}"; do hexes "$f"; done >"$TMPD/$label.hex"
 	check_same "$label: together, in order, the input's timestamps and lengths" "$TMPD/big.frames" "$TMPD/$label.frames"
@@ -503,26 +514,11 @@ if ps_start_cmd fast-C "$NS_B" capture -i "$IF_B" -w "$base" -C 1 --json; then
 	sleep 0.3
 	ps_stop fast-C
 	check_eq "fast-C: capture -i $IF_B -C 1 during a burst: exit status after SIGINT" 0 "${RC[fast-C]}"
-	files=("$base")
-	for ((i = 1; i < 1000; i++)); do
-		[ -e "$base$i" ] || break
-		files+=("$base$i")
-	done
-	nf=${#files[@]}
+	c_files "$base"
 	check_eq "fast-C: the files are out.pcap, out.pcap1 ... out.pcap$((nf - 1)), nothing else" \
 		"$(printf '%s\n' "${files[@]##*/}" | sort)" "$(ls "$TMPD/fast-C" | sort)"
 	[ "$nf" -ge 3 ] && ok "fast-C: several files ($nf)" || nok "fast-C: several files (got $nf)"
-	bad=()
-	for ((i = 0; i < nf; i++)); do
-		read -r size last < <("$PY" -c "$LAST_REC_PY" "${files[i]}" 2>&1)
-		if [ -z "$last" ] || [ $((size - last)) -gt 1000000 ]; then
-			bad+=("${files[i]##*/}: $size bytes, last record $last")
-		elif [ "$i" -lt $((nf - 1)) ] && [ "$size" -lt 990000 ]; then
-			bad+=("${files[i]##*/}: $size bytes, not full yet it is not the last")
-		fi
-	done
-	check_eq "fast-C: each file at most 1,000,000 bytes plus its last record (and all but the last nearly full)" \
-		"" "$(printf '%s\n' "${bad[@]}" | grep .)"
+	check_c_sizes fast-C
 	for f in "${files[@]}"; do hexes "$f"; done >"$TMPD/fast-C.hex"
 	check_same "fast-C: together, in order, the burst's frames byte for byte" "$TMPD/burst.hex" "$TMPD/fast-C.hex"
 	for f in "${files[@]}"; do frames "$f"; done >"$TMPD/fast-C.frames"

@@ -71,6 +71,49 @@ wait_file() { # path: bounded wait for a helper's ready file
 	return 1
 }
 
+hp() { # addr, port: addr:port, IPv6 in brackets
+	case $1 in *:*) echo "[$1]:$2" ;; *) echo "$1:$2" ;; esac
+}
+
+# UDP datagrams A -> B to a listening socket, then silence: the flow is
+# evicted and exported once, idle.  Sets uport (A's port).
+udp_idle() { # label, tag (file names), a addr, b addr, datagram size
+	local L=$1 T=$2
+	bg_start udprecv-$T nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" udp-recv "$4" $UDP_PORT $N_UDP 10 "$TMPD/udp.ready-$T"
+	wait_file "$TMPD/udp.ready-$T" || nok "$L: the UDP receiver in $NS_B is ready"
+	in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" udp-send "$4" $UDP_PORT $N_UDP $5 >/dev/null
+	bg_wait udprecv-$T
+	check_eq "$L: UDP: the receiver got all $N_UDP datagrams" "$N_UDP" "$(cat "$TMPD/udprecv-$T.out")"
+	uport=$(a_port_to "$4" $UDP_PORT)
+	if [ -z "$uport" ]; then
+		nok "$L: UDP: a record for $3 -> $(hp "$4" $UDP_PORT) once it was idle ${IDLE}s"
+		diag "records so far: $(head -c 1000 "$FLOWS")"
+		return 1
+	fi
+	ok "$L: UDP: a record for $(hp "$3" "$uport") -> $(hp "$4" $UDP_PORT) once it was idle ${IDLE}s"
+	sleep $((IDLE * 2 + 1)) # nothing more crosses it: it must not be written again
+	check_eq "$L: UDP: idle past --idle-timeout, evicted and exported exactly once (end_reason idle)" \
+		"1 idle" "$(recs "$3" "$uport" "$4")"
+}
+
+# TCP with known payloads both ways, closed by FIN both ways: one record,
+# tcp_end.  Sets tport (A's port).
+tcp_fin() { # label, tag (file names), a addr, b addr
+	local L=$1 T=$2 got_down
+	bg_start tcpsrv-$T nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" tcp-server "$4" $TCP_PORT "$TMPD/tcp.ready-$T" $TCP_DOWN
+	wait_file "$TMPD/tcp.ready-$T" || nok "$L: the TCP server in $NS_B is ready"
+	got_down=$(in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" tcp-client "$4" $TCP_PORT $TCP_UP)
+	bg_wait tcpsrv-$T
+	check_eq "$L: TCP: payloads crossed (up, down)" "$TCP_UP $TCP_DOWN" "$(cat "$TMPD/tcpsrv-$T.out") $got_down"
+	tport=$(a_port_to "$4" $TCP_PORT)
+	if [ -n "$tport" ] && wait_recs "$3" "$tport" "$4" "1 tcp_end"; then
+		ok "$L: TCP: the connection closed by FIN both ways is one record, end_reason tcp_end"
+	else
+		nok "$L: TCP: the connection closed by FIN both ways is one record, end_reason tcp_end"
+		diag "records of $(hp "$3" "${tport:-?}") -> $(hp "$4" $TCP_PORT): $(recs "$3" "$tport" "$4" | tr '\n' ' ')"
+	fi
+}
+
 # One round at one hook: pktscope and tcpdump on veth-a, the traffic, the
 # checks; labels start with the hook.
 round() { # hook, attachments expected
@@ -82,36 +125,10 @@ round() { # hook, attachments expected
 	check_attached "$H: pktscope flows --hook $H attached to $IF_A" "$NS_A" "$IF_A" "$2"
 
 	# --- UDP to a listening socket, then silence: evicted once, idle.
-	bg_start udprecv-$H nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" udp-recv "$IP_B" $UDP_PORT $N_UDP 10 "$TMPD/udp.ready-$H"
-	for ((i = 0; i < WAIT_S * 10; i++)); do [ -e "$TMPD/udp.ready-$H" ] && break; sleep 0.1; done
-	in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" udp-send "$IP_B" $UDP_PORT $N_UDP 200 >/dev/null
-	bg_wait udprecv-$H
-	check_eq "$H: UDP: the receiver got all $N_UDP datagrams" "$N_UDP" "$(cat "$TMPD/udprecv-$H.out")"
-	uport=$(a_port_to "$IP_B" $UDP_PORT)
-	if [ -n "$uport" ]; then
-		ok "$H: UDP: a record for $IP_A:$uport -> $IP_B:$UDP_PORT once it was idle ${IDLE}s"
-		# nothing more crosses this 5-tuple: it must not be written again
-		sleep $((IDLE * 2 + 1))
-		check_eq "$H: UDP: idle past --idle-timeout, evicted and exported exactly once (end_reason idle)" \
-			"1 idle" "$(recs "$IP_A" "$uport" "$IP_B")"
-	else
-		nok "$H: UDP: a record for $IP_A -> $IP_B:$UDP_PORT once it was idle ${IDLE}s"
-		diag "records so far: $(head -c 1000 "$FLOWS")"
-	fi
+	udp_idle "$H" 4-$H "$IP_A" "$IP_B" 200
 
 	# --- TCP with known payloads, FIN both ways.
-	bg_start tcpsrv-$H nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" tcp-server "$IP_B" $TCP_PORT "$TMPD/tcp.ready-$H" $TCP_DOWN
-	for ((i = 0; i < WAIT_S * 10; i++)); do [ -e "$TMPD/tcp.ready-$H" ] && break; sleep 0.1; done
-	got_down=$(in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" tcp-client "$IP_B" $TCP_PORT $TCP_UP)
-	bg_wait tcpsrv-$H
-	check_eq "$H: TCP: payloads crossed (up, down)" "$TCP_UP $TCP_DOWN" "$(cat "$TMPD/tcpsrv-$H.out") $got_down"
-	tport=$(a_port_to "$IP_B" $TCP_PORT)
-	if [ -n "$tport" ] && wait_recs "$IP_A" "$tport" "$IP_B" "1 tcp_end"; then
-		ok "$H: TCP: the connection closed by FIN both ways is one record, end_reason tcp_end"
-	else
-		nok "$H: TCP: the connection closed by FIN both ways is one record, end_reason tcp_end"
-		diag "records of $IP_A:${tport:-?} -> $IP_B:$TCP_PORT: $(recs "$IP_A" "$tport" "$IP_B" | tr '\n' ' ')"
-	fi
+	tcp_fin "$H" 4-$H "$IP_A" "$IP_B"
 
 	# --- ping, and many flows from trafgen (B -> A, one source port each, to a
 	# listening socket so that A answers nothing).
@@ -214,38 +231,14 @@ round6() { # hook, attachments expected
 	check_attached "$H IPv6: pktscope flows --hook $H attached to $IF_A" "$NS_A" "$IF_A" "$2"
 
 	# --- UDP datagrams A -> B, then silence: evicted once, idle.
-	bg_start udprecv6-$H nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" udp-recv "$IP6_B" $UDP_PORT $N_UDP 10 "$TMPD/udp6.ready-$H"
-	wait_file "$TMPD/udp6.ready-$H" || nok "$H IPv6: the UDP receiver in $NS_B is ready"
-	in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" udp-send "$IP6_B" $UDP_PORT $N_UDP $UDP6_SIZE >/dev/null
-	bg_wait udprecv6-$H
-	check_eq "$H IPv6: UDP: the receiver got all $N_UDP datagrams" "$N_UDP" "$(cat "$TMPD/udprecv6-$H.out")"
-	uport=$(a_port_to "$IP6_B" $UDP_PORT)
-	if [ -n "$uport" ]; then
-		ok "$H IPv6: UDP: a record for [$IP6_A]:$uport -> [$IP6_B]:$UDP_PORT once it was idle ${IDLE}s"
-		sleep $((IDLE * 2 + 1)) # nothing more crosses it: it must not be written again
-		check_eq "$H IPv6: UDP: idle past --idle-timeout, evicted and exported exactly once (end_reason idle)" \
-			"1 idle" "$(recs "$IP6_A" "$uport" "$IP6_B")"
+	if udp_idle "$H IPv6" 6-$H "$IP6_A" "$IP6_B" $UDP6_SIZE; then
 		check_eq "$H IPv6: UDP: $N_UDP datagrams of $UDP6_SIZE bytes: $N_UDP frames of $UDP6_FRAME bytes A -> B, none back" \
 			"$N_UDP $((N_UDP * UDP6_FRAME)) 0 0 6 udp" \
 			"$(rec6 17 "$IP6_A" "$IP6_B" $UDP_PORT | jq -r '"\(.a_to_b.packets) \(.a_to_b.bytes) \(.b_to_a.packets) \(.b_to_a.bytes) \(.ip_version) \(.protocol)"')"
-	else
-		nok "$H IPv6: UDP: a record for [$IP6_A] -> [$IP6_B]:$UDP_PORT once it was idle ${IDLE}s"
-		diag "records so far: $(head -c 1000 "$FLOWS")"
 	fi
 
 	# --- TCP with known payloads both ways, FIN both ways.
-	bg_start tcpsrv6-$H nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" tcp-server "$IP6_B" $TCP_PORT "$TMPD/tcp6.ready-$H" $TCP_DOWN
-	wait_file "$TMPD/tcp6.ready-$H" || nok "$H IPv6: the TCP server in $NS_B is ready"
-	got_down=$(in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" tcp-client "$IP6_B" $TCP_PORT $TCP_UP)
-	bg_wait tcpsrv6-$H
-	check_eq "$H IPv6: TCP: payloads crossed (up, down)" "$TCP_UP $TCP_DOWN" "$(cat "$TMPD/tcpsrv6-$H.out") $got_down"
-	tport=$(a_port_to "$IP6_B" $TCP_PORT)
-	if [ -n "$tport" ] && wait_recs "$IP6_A" "$tport" "$IP6_B" "1 tcp_end"; then
-		ok "$H IPv6: TCP: the connection closed by FIN both ways is exported, one record, end_reason tcp_end"
-	else
-		nok "$H IPv6: TCP: the connection closed by FIN both ways is exported, one record, end_reason tcp_end"
-		diag "records of [$IP6_A]:${tport:-?} -> [$IP6_B]:$TCP_PORT: $(recs "$IP6_A" "$tport" "$IP6_B" | tr '\n' ' ')"
-	fi
+	tcp_fin "$H IPv6" 6-$H "$IP6_A" "$IP6_B"
 	r=$(rec6 6 "$IP6_A" "$IP6_B" $TCP_PORT)
 	# SYN, data and FIN from the client; SYN-ACK, data and FIN from the
 	# server; ACKs both ways, no RST: tcp_flags in header bit order.
