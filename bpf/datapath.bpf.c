@@ -37,14 +37,24 @@ static __always_inline void ps_pipeline(void *ctx, bool is_xdp, const struct ps_
 {
 	struct ps_pkt p = {};
 
+	if (ps_cfg.replay) {
+		slot = ps_replay.slot;
+		if (slot >= PS_SLOT_MAX)
+			return; /* a probe of the test run's limits */
+	}
 	ps_parse(c, &p);
 	ps_count(slot, &p);
 	if (!ps_cfg.events && !ps_cfg.flows)
 		return;
-	if (ps_cfg.filter)
-		ps_to_filter(ctx, is_xdp, &p, slot);
-	else
+	if (!ps_cfg.filter) {
 		ps_keep(ctx, is_xdp, c, &p, slot);
+	} else if (ps_cfg.replay && ps_replay.verdict != PS_VERDICT_KERNEL) {
+		/* libpcap decided on the record as the file holds it. */
+		if (ps_replay.verdict == PS_VERDICT_KEEP)
+			ps_keep(ctx, is_xdp, c, &p, slot);
+	} else {
+		ps_to_filter(ctx, is_xdp, &p, slot);
+	}
 }
 
 SEC("xdp.frags")

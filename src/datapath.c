@@ -265,10 +265,17 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		return err;
 	}
 	dp->skel->rodata->ps_cfg.ttl_threshold = opts->ttl_threshold;
+	/* A file's records carry their lengths, direction and (where the
+	 * kernel cannot decide it) verdict in ps_replay; their bytes come
+	 * from the file, so the events carry none. */
+	dp->skel->rodata->ps_cfg.replay = opts->replay && opts->hook != PS_HOOK_SOCKET;
 	/* At a socket the filter runs on the socket, before user space. */
-	dp->skel->rodata->ps_cfg.filter = (opts->events || opts->flows) && opts->filter &&
+	dp->skel->rodata->ps_cfg.filter = (opts->events || opts->flows) &&
+					  (opts->filter || opts->replay_filter) &&
 					  opts->hook != PS_HOOK_SOCKET;
 	err = setup_events(dp, opts);
+	if (dp->skel->rodata->ps_cfg.replay)
+		dp->skel->rodata->ps_cfg.snaplen = 0;
 	if (!err)
 		err = setup_flows(dp, opts);
 	if (err)
@@ -453,6 +460,11 @@ void ps_datapath_flow_source(struct ps_datapath *dp, struct ps_flow_source *src)
 void ps_datapath_set_clock(struct ps_datapath *dp, __u64 ns)
 {
 	dp->skel->bss->ps_user_clock_ns = ns;
+}
+
+volatile struct ps_replay_meta *ps_datapath_replay_meta(struct ps_datapath *dp)
+{
+	return &dp->skel->bss->ps_replay;
 }
 
 int ps_datapath_ring_fd(const struct ps_datapath *dp)

@@ -34,6 +34,15 @@ struct ps_datapath_opts {
 	 * TC egress PACKET_OUTGOING), with the interface's MAC address for
 	 * PKTTYPE at XDP when dev_addr_set.  Else the file's semantics. */
 	bool filter_live;
+	/* -r (ps_replay_run()): each test run's lengths, direction and
+	 * verdict come from struct ps_replay_meta, the frame bytes of events
+	 * from the file.  Load for_replay. */
+	bool replay;
+	/* -r with an expression: the verdict of a record the filter program
+	 * cannot decide comes from user space (struct ps_replay_meta), so
+	 * the filter stage is on even without a program ('filter' NULL:
+	 * a file with no Ethernet interface). */
+	bool replay_filter;
 	bool dev_addr_set;
 	__u8 dev_addr[6];
 	__u32 sample;       /* keep 1 event in N */
@@ -104,6 +113,8 @@ struct ps_flow_source {
 void ps_datapath_flow_source(struct ps_datapath *dp, struct ps_flow_source *src);
 /* With opts.user_clock: the flow time of the packets run from now on. */
 void ps_datapath_set_clock(struct ps_datapath *dp, __u64 ns);
+/* Loaded for_replay: what the next test run is told of its record. */
+volatile struct ps_replay_meta *ps_datapath_replay_meta(struct ps_datapath *dp);
 
 /* The ring buffer's fd, and the program array tail calls of 'slot' use. */
 int ps_datapath_ring_fd(const struct ps_datapath *dp);

@@ -10,11 +10,16 @@
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "config.bpf.h"
+
+/* -r: written by user space before each test run (struct ps_replay_meta). */
+volatile struct ps_replay_meta ps_replay;
 
 struct ps_ctx {
 	void *data;
 	void *data_end;
 	__u32 len;        /* length of the frame as the program sees it */
+	__u32 cap;        /* -r: its bytes the file holds (ps_replay) */
 	__u32 wire_len;   /* length on the wire: what is counted as bytes */
 	__be16 vlan_proto; /* TPID of a tag the kernel took out of the frame
 			    * into skb metadata (VLAN offload), else 0 */
@@ -28,6 +33,16 @@ struct ps_ctx {
  * IPv6 header with a few extension headers and a TCP header fit. */
 #define PS_SKB_PULL_LEN 256
 
+/* A replayed record's lengths are the file's, not the test run's frame. */
+static __always_inline void ps_ctx_replay(struct ps_ctx *c)
+{
+	if (!ps_cfg.replay)
+		return;
+	c->len = ps_replay.view_len;
+	c->cap = ps_replay.view_cap;
+	c->wire_len = ps_replay.wire_len;
+}
+
 static __always_inline void ps_ctx_from_xdp(struct ps_ctx *c, struct xdp_md *xdp)
 {
 	c->data = (void *)(long)xdp->data;
@@ -39,6 +54,7 @@ static __always_inline void ps_ctx_from_xdp(struct ps_ctx *c, struct xdp_md *xdp
 	c->vlan_proto = 0;
 	c->vlan_tci = 0;
 	c->ifindex = xdp->ingress_ifindex;
+	ps_ctx_replay(c);
 }
 
 static __always_inline void ps_ctx_from_skb(struct ps_ctx *c, struct __sk_buff *skb)
@@ -64,6 +80,7 @@ static __always_inline void ps_ctx_from_skb(struct ps_ctx *c, struct __sk_buff *
 		c->vlan_tci = skb->vlan_tci;
 		c->wire_len += PS_VLAN_HLEN;
 	}
+	ps_ctx_replay(c);
 }
 
 /* Makes 'x' opaque to clang: it can no longer substitute an equal value

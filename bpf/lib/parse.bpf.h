@@ -86,6 +86,12 @@ static __always_inline void *ps_hdr(const struct ps_ctx *c, struct ps_pkt *p,
 		p->result = reason;
 		return NULL;
 	}
+	/* -r: the program may be given zero padding after a short record:
+	 * never parsed as packet. */
+	if (ps_cfg.replay && off + size > c->cap) {
+		p->result = PS_CTR_SNAPLEN;
+		return NULL;
+	}
 	if (ptr + size > c->data_end) {
 		p->result = PS_CTR_NONLINEAR;
 		return NULL;
@@ -176,6 +182,8 @@ static __always_inline void ps_parse_arp(const struct ps_ctx *c, struct ps_pkt *
 	/* Sender and target hardware and protocol addresses follow. */
 	if (off + sizeof(*arp) + 2 * ((__u32)arp->hlen + arp->plen) > c->len)
 		p->result = PS_CTR_BAD_ARP_SHORT;
+	else if (ps_cfg.replay && off + sizeof(*arp) + 2 * ((__u32)arp->hlen + arp->plen) > c->cap)
+		p->result = PS_CTR_SNAPLEN;
 }
 
 /* Returns false when the IPv4 header is not valid (reason set). */

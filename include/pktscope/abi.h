@@ -21,7 +21,8 @@
  *    it: the L2 class by the innermost EtherType once Ethernet and all VLAN
  *    tags are present, the L4 class by the IP protocol once the IP header is
  *    valid; flag, fragment, TTL and option counters only for valid headers;
- *  - so ipv4+ipv6+arp+other = total - eth_short - vlan_short - vlan_too_deep.
+ *  - so ipv4+ipv6+arp+other = total - eth_short - vlan_short - vlan_too_deep
+ *    - the unparsed (nonlinear, snaplen) whose L2 headers were not there.
  */
 #define PS_COUNTERS(X)                                                             \
 	X(TOTAL, "all", "packets", "every packet seen")                             \
@@ -76,7 +77,9 @@
 	X(BAD_ICMP_SHORT, "malformed", "icmp_short", "ICMP header cut short")       \
 	X(BAD_ICMPV6_SHORT, "malformed", "icmpv6_short", "ICMPv6 header cut short") \
 	X(NONLINEAR, "unparsed", "nonlinear",                                        \
-	  "headers lie beyond the data the hook can read (counted, not parsed)")
+	  "headers lie beyond the data the hook can read (counted, not parsed)")      \
+	X(SNAPLEN, "unparsed", "snaplen",                                            \
+	  "-r: headers lie beyond the bytes the capture kept (its snap length)")
 
 enum ps_counter {
 #define PS_X_ENUM(id, group, name, help) PS_CTR_##id,
@@ -88,7 +91,7 @@ enum ps_counter {
 /* Malformed and unparsed reasons are a contiguous range, so outcome checks
  * are a range test. */
 #define PS_CTR_FIRST_BAD PS_CTR_BAD_ETH_SHORT
-#define PS_CTR_LAST_BAD PS_CTR_NONLINEAR
+#define PS_CTR_LAST_BAD PS_CTR_SNAPLEN
 
 /* Where a packet was seen: the index into the counters map. */
 enum ps_slot {
@@ -125,14 +128,57 @@ struct ps_config {
 	__u8 user_clock;    /* flow times from ps_user_clock_ns (user space
 			     * sets it per packet: -r's file time, a packet
 			     * socket's timestamp), not bpf_ktime_get_ns() */
-	__u8 pad[7];
+	__u8 replay;        /* -r: each run's lengths, slot and verdict come
+			     * from ps_replay (struct ps_replay_meta) */
+	__u8 pad[6];
 	__u64 tai_utc_ns;   /* CLOCK_TAI - CLOCK_REALTIME (the leap seconds),
 			     * measured at load: bpf_ktime_get_tai_ns() less
 			     * this is the wall-clock time of the event */
 };
 
-/* Largest snap length: the per-CPU scratch buffer an event is built in. */
-#define PS_SNAPLEN_MAX 65535
+/*
+ * -r FILE (ps_cfg.replay): what user space knows of the record it runs
+ * through the program with BPF_PROG_TEST_RUN and the test run cannot carry.
+ * User space writes it into the program's .bss (memory-mapped: no system
+ * call) before each run.
+ *
+ * The program is given an Ethernet view of the record (the record itself
+ * in an Ethernet file; src/linkview.c builds it for the other link types),
+ * and at most what a test run takes: the first bytes of a longer frame (a
+ * page at TC, ~17 pages at XDP), zero padding after a frame shorter than
+ * the test run accepts.  view_len bounds the parse, so padding is never
+ * read as packet and a header beyond the bytes given is unreadable
+ * (unparsed.nonlinear), as a header beyond a live skb's linear data is.
+ */
+struct ps_replay_meta {
+	__u32 view_len;  /* the Ethernet view's length on the wire: the
+			  * parse limit */
+	__u32 view_cap;  /* of which the file holds this many bytes (fewer
+			  * when the snap length cut the record): a header
+			  * beyond them is unparsed.snaplen */
+	__u32 wire_len;  /* the record's original length: what is counted */
+	__u8 slot;       /* enum ps_slot the record is counted and reported
+			  * in (its direction); PS_SLOT_MAX: a probe of the
+			  * test run's limits, which counts nothing */
+	__u8 verdict;    /* enum ps_replay_verdict */
+	__u8 pad[2];
+};
+
+/* Who decides whether a replayed record matches the expression. */
+enum ps_replay_verdict {
+	PS_VERDICT_KERNEL = 0, /* the translated filter program */
+	/* libpcap's interpreter in user space, on the record as the file
+	 * holds it: for link types other than Ethernet (the expression is
+	 * compiled for the record's own), and for records the program sees
+	 * only in part (cut by the snap length or the test run's limits) */
+	PS_VERDICT_DROP = 1,
+	PS_VERDICT_KEEP = 2,
+};
+
+/* Largest snap length, tcpdump's (libpcap's MAXIMUM_SNAPLEN): the per-CPU
+ * scratch buffer an event is built in.  A GSO packet at TC, or a BIG TCP
+ * one, is longer than 65535 bytes. */
+#define PS_SNAPLEN_MAX 262144
 
 /*
  * The event stage: packets the filter keeps (all when there is none), 1 in

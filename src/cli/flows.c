@@ -252,8 +252,6 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 	}
 	if (cli_check_source(a->file, a->nifaces, &a->dp, a->xdp_mode_set))
 		return -EINVAL;
-	if (a->expr && a->file && ev_compile_file(a))
-		return -EINVAL;
 	a->dp.max_flows = fa->max_flows;
 	a->dp.user_clock = a->file != NULL;
 	return 0;
@@ -524,7 +522,8 @@ static int run_file(struct flows_run *r)
 	err = add_table(r, &dp);
 	if (err)
 		goto out;
-	err = ps_replay_file(&dp, a->ev.file, &rs, before_record, after_record, r);
+	err = ps_replay_run(a->ev.replay, &dp, &rs, &(struct ps_replay_hooks){
+		.before = before_record, .after = after_record, .ctx = r, .stop = &cli_stop });
 	r->not_run = rs.not_run;
 	if (!err)
 		err = sweep(r, (__u64)(rs.last_ts * 1e9), true);

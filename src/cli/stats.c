@@ -208,19 +208,30 @@ static void report(const struct stats_args *a, struct ps_stats_view *v)
 
 static int run_file(const struct stats_args *a)
 {
+	struct ps_replay_hooks hooks = { .stop = &cli_stop };
 	struct ps_replay_stats st;
 	struct ps_iface_view view = {};
 	struct ps_counters cur[1][PS_SLOT_MAX];
 	struct ps_stats_view v = { .summary = true, .nifaces = 1, .ifaces = &view };
+	struct ps_replay *rp;
 	struct timespec t0, t1;
 	struct ps_datapath dp;
+	char why[256];
 	int err;
 
-	err = ps_datapath_load(&dp, &a->dp, true);
+	/* The file first: a file pktscope cannot read is refused before
+	 * anything is loaded. */
+	err = ps_replay_open(&rp, a->file, NULL);
 	if (err)
 		return err;
+	struct ps_datapath_opts o = a->dp;
+
+	o.replay = true;
+	err = ps_datapath_load(&dp, &o, true);
+	if (err)
+		goto out_file;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = ps_replay_file(&dp, a->file, &st, NULL, NULL, NULL);
+	err = ps_replay_run(rp, &dp, &st, &hooks);
 	if (err)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -229,8 +240,13 @@ static int run_file(const struct stats_args *a)
 	if (err)
 		goto out;
 	view.name = a->file;
-	view.nhooks = 1; /* the ingress program is the one that ran */
-	view.hooks[0].mode = "test-run";
+	/* The ingress program ran every record; those a pcapng file or a
+	 * cooked (SLL) header says were sent are counted as egress, shown
+	 * when there are any. */
+	if (!view.hooks[1].c.c[PS_CTR_TOTAL].packets)
+		view.nhooks = 1;
+	for (int h = 0; h < view.nhooks; h++)
+		view.hooks[h].mode = "test-run";
 	/* Rates of a file are those of the traffic it recorded, over its own
 	 * time span, as capinfos gives them; how fast it ran is run_s. */
 	v.seconds = st.last_ts - st.first_ts;
@@ -239,12 +255,19 @@ static int run_file(const struct stats_args *a)
 			    "not_run", (json_int_t)st.not_run, "run_s", elapsed(&t0, &t1));
 	report(a, &v);
 	json_decref(v.extra);
-	if (!a->json && (st.snaplen_cut || st.not_run))
-		fprintf(stdout, "%llu packets were cut by the capture's snap length (counted as "
-			"captured); %llu could not be run (see --verbose)\n",
-			(unsigned long long)st.snaplen_cut, (unsigned long long)st.not_run);
+	if (!a->json && st.snaplen_cut)
+		fprintf(stdout, "%llu packets were cut by the capture's snap length: counted with "
+			"their length on the wire, parsed as far as the capture kept them\n",
+			(unsigned long long)st.snaplen_cut);
+	if (!a->json && st.not_run) {
+		ps_replay_not_run_str(&st, why, sizeof(why));
+		fprintf(stdout, "%llu packets could not be run: the kernel's test run refused them "
+			"(%s)\n", (unsigned long long)st.not_run, why);
+	}
 out:
 	ps_datapath_close(&dp);
+out_file:
+	ps_replay_close(rp);
 	return err;
 }
 
