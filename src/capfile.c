@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +28,7 @@
 #define NG_SHB_USERAPPL 4
 #define NG_IF_NAME 2
 #define NG_IF_TSRESOL 9
+#define NG_IF_TSOFFSET 14
 #define NG_EPB_FLAGS 2
 #define NG_EPB_INBOUND 1
 #define NG_EPB_OUTBOUND 2
@@ -34,6 +37,7 @@
 
 /* pcap: the nanosecond-resolution magic, as libpcap's dumper writes it. */
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
+#define PCAP_MAGIC_USEC 0xa1b2c3d4u
 #define PCAP_HDR_LEN 24
 /* Records of ps_capfile_write() gather here before a write(2): what stdio
  * would do, with a buffer large enough that the syscalls do not count.
@@ -83,8 +87,11 @@ struct ps_capfile {
 	__u64 dio_unsettled_end; /* where it ends (it may start before buf_off) */
 	struct recs_batch batch; /* pcap: ps_capfile_write_recs()'s */
 	struct {
-		__u32 ifindex;
-		char name[32];
+		__u32 key;       /* the ifindex live, the input's index (-r) */
+		char name[64];
+		__u32 linktype, snaplen;
+		__u8 tsresol;
+		__s64 tsoffset;
 	} ifaces[MAX_IFACES];
 	int nifaces;
 	__u64 file_bytes;       /* the current file's size once all is written */
@@ -93,6 +100,9 @@ struct ps_capfile {
 	bool started;
 	unsigned int closed;    /* pcap files closed so far */
 	int err;                /* first write error */
+	/* pcapng goes through stdio: a record counts as written once a flush
+	 * took it; ng_good is what the file surely holds. */
+	__u64 ng_good, ng_pend_recs, ng_pend_data;
 	struct ps_capfile_stats st;
 	__u8 block[NG_BLOCK_MAX];
 };
@@ -136,24 +146,55 @@ static int ng_write(struct ps_capfile *cf, __u32 type, size_t body_len)
 
 	if (fwrite(&type, 4, 1, cf->f) != 1 || fwrite(&total, 4, 1, cf->f) != 1 ||
 	    fwrite(cf->block, 1, body_len, cf->f) != body_len || fwrite(&total, 4, 1, cf->f) != 1)
-		return -EIO;
+		return errno ? -errno : -EIO;
 	cf->file_bytes += total;
 	return 0;
 }
 
-static int ng_idb(struct ps_capfile *cf, const char *name)
+/* A pcapng write or flush failed: the records since the last good flush
+ * are write errors, and the file goes back to what it surely holds. */
+static int ng_fail(struct ps_capfile *cf, int err)
 {
-	__u8 *p = cf->block, res = 9; /* timestamps in nanoseconds */
-	__u16 linktype = DLT_EN10MB, reserved = 0;
-	__u32 snap = cf->o.snaplen;
+	cf->st.packets -= cf->ng_pend_recs;
+	cf->st.bytes -= cf->ng_pend_data;
+	cf->st.write_errors += cf->ng_pend_recs;
+	cf->ng_pend_recs = cf->ng_pend_data = 0;
+	__fpurge(cf->f);
+	clearerr(cf->f);
+	if (cf->f != stdout && !ftruncate(fileno(cf->f), cf->ng_good))
+		fseeko(cf->f, cf->ng_good, SEEK_SET);
+	cf->file_bytes = cf->ng_good;
+	if (!cf->err)
+		cf->err = err;
+	return err;
+}
+
+static int ng_sync(struct ps_capfile *cf)
+{
+	if (fflush(cf->f))
+		return ng_fail(cf, errno ? -errno : -EIO);
+	cf->ng_good = cf->file_bytes;
+	cf->ng_pend_recs = cf->ng_pend_data = 0;
+	return 0;
+}
+
+static int ng_idb(struct ps_capfile *cf, int i)
+{
+	__u8 *p = cf->block;
+	__u16 linktype = cf->ifaces[i].linktype, reserved = 0;
+	__u32 snap = cf->ifaces[i].snaplen ? cf->ifaces[i].snaplen : cf->o.snaplen;
+	const char *name = cf->ifaces[i].name;
 	size_t n = 0;
 
 	memcpy(p, &linktype, 2);
 	memcpy(p + 2, &reserved, 2);
 	memcpy(p + 4, &snap, 4);
 	n = 8;
-	n += put_opt(p + n, NG_IF_NAME, name, strlen(name));
-	n += put_opt(p + n, NG_IF_TSRESOL, &res, 1);
+	if (name[0])
+		n += put_opt(p + n, NG_IF_NAME, name, strlen(name));
+	n += put_opt(p + n, NG_IF_TSRESOL, &cf->ifaces[i].tsresol, 1);
+	if (cf->ifaces[i].tsoffset)
+		n += put_opt(p + n, NG_IF_TSOFFSET, &cf->ifaces[i].tsoffset, 8);
 	n += put_opt(p + n, NG_OPT_END, NULL, 0);
 	return ng_write(cf, NG_IDB, n);
 }
@@ -178,7 +219,7 @@ static int ng_header(struct ps_capfile *cf)
 	err = ng_write(cf, NG_SHB, n);
 	/* A new file repeats every interface block: each file stands alone. */
 	for (int i = 0; !err && i < cf->nifaces; i++)
-		err = ng_idb(cf, cf->ifaces[i].name);
+		err = ng_idb(cf, i);
 	return err;
 }
 
@@ -234,12 +275,14 @@ static void cut_back(struct ps_capfile *cf, bool partial)
 	cf->file_bytes = cf->disk_bytes;
 }
 
-/* Writes what ps_capfile_write() gathered; on failure none of its records
- * count as written. */
+/* Writes what ps_capfile_write() gathered.  On failure the records that
+ * reached the file whole stay, counted; the rest are write errors, and the
+ * file is cut back to its last whole record. */
 static int buf_flush(struct ps_capfile *cf)
 {
 	struct iovec iov = { .iov_base = cf->buf, .iov_len = cf->buf_len };
-	__u64 done;
+	__u64 done, off = 0, keep = 0, data = 0;
+	__u32 whole = 0, caplen;
 	int err = 0;
 
 	if (!cf->buf_len)
@@ -251,11 +294,25 @@ static int buf_flush(struct ps_capfile *cf)
 		done = write_all(cf->fd, &iov, 1, &err);
 	}
 	if (err) {
-		cf->st.packets -= cf->buf_recs;
-		cf->st.bytes -= cf->buf_data;
-		cf->st.write_errors += cf->buf_recs;
+		/* A new file's header leads its first buffer. */
+		off = cf->disk_bytes ? 0 : PCAP_HDR_LEN;
+		keep = off <= done ? off : 0;
+		while (keep == off && off + sizeof(struct ps_pcap_rec) <= cf->buf_len) {
+			memcpy(&caplen, cf->buf + off + offsetof(struct ps_pcap_rec, caplen),
+			       sizeof(caplen));
+			if (off + sizeof(struct ps_pcap_rec) + caplen > done)
+				break;
+			off += sizeof(struct ps_pcap_rec) + caplen;
+			keep = off;
+			whole++;
+			data += caplen;
+		}
+		cf->st.packets -= cf->buf_recs - whole;
+		cf->st.bytes -= cf->buf_data - data;
+		cf->st.write_errors += cf->buf_recs - whole;
+		cf->disk_bytes += keep;
 		if (!cf->broken)
-			cut_back(cf, done > 0);
+			cut_back(cf, done > keep);
 		/* Records after a missing file header would not parse. */
 		if (!cf->disk_bytes)
 			cf->broken = true;
@@ -387,8 +444,7 @@ static void close_current(struct ps_capfile *cf)
 		cf->fd = -1;
 	}
 	if (cf->f) {
-		if ((fflush(cf->f) || ferror(cf->f)) && !cf->err)
-			cf->err = -EIO;
+		ng_sync(cf);
 		if (cf->f != stdout)
 			fclose(cf->f);
 		cf->f = NULL;
@@ -396,15 +452,15 @@ static void close_current(struct ps_capfile *cf)
 }
 
 /* The file header, as libpcap's dumper writes it: version 2.4, no time
- * zone, the snap length, Ethernet. */
+ * zone, the snap length, the link type (Ethernet live). */
 static void pcap_header(struct ps_capfile *cf)
 {
 	struct pcap_file_header h = {
-		.magic = PCAP_MAGIC_NSEC,
+		.magic = cf->o.usec ? PCAP_MAGIC_USEC : PCAP_MAGIC_NSEC,
 		.version_major = PCAP_VERSION_MAJOR,
 		.version_minor = PCAP_VERSION_MINOR,
-		.snaplen = cf->o.snaplen,
-		.linktype = DLT_EN10MB,
+		.snaplen = cf->o.header_snaplen ? cf->o.header_snaplen : cf->o.snaplen,
+		.linktype = cf->o.linktype_set ? cf->o.linktype : DLT_EN10MB,
 	};
 
 	_Static_assert(sizeof(h) == PCAP_HDR_LEN, "pcap file header");
@@ -447,6 +503,7 @@ static int open_current(struct ps_capfile *cf)
 			return err;
 		}
 		setvbuf(cf->f, NULL, _IOFBF, 1 << 20);
+		cf->ng_good = cf->ng_pend_recs = cf->ng_pend_data = 0;
 		if (ng_header(cf)) {
 			ps_err("cannot write %s: %s", path, strerror(errno));
 			return -EIO;
@@ -493,18 +550,37 @@ err_free:
 	return err;
 }
 
-int ps_capfile_add_iface(struct ps_capfile *cf, __u32 ifindex, const char *name)
+int ps_capfile_add_iface_as(struct ps_capfile *cf, __u32 key, const struct ps_capfile_iface *d)
 {
-	for (int i = 0; i < cf->nifaces; i++)
-		if (cf->ifaces[i].ifindex == ifindex)
+	int i;
+
+	for (i = 0; i < cf->nifaces; i++)
+		if (cf->ifaces[i].key == key)
 			return i;
 	if (cf->nifaces == MAX_IFACES)
 		return -E2BIG;
-	cf->ifaces[cf->nifaces].ifindex = ifindex;
-	snprintf(cf->ifaces[cf->nifaces].name, sizeof(cf->ifaces[0].name), "%s", name);
-	if (cf->f && ng_idb(cf, name) && !cf->err)
+	i = cf->nifaces++;
+	cf->ifaces[i].key = key;
+	snprintf(cf->ifaces[i].name, sizeof(cf->ifaces[0].name), "%s", d->name ? d->name : "");
+	cf->ifaces[i].linktype = d->linktype;
+	cf->ifaces[i].snaplen = d->snaplen;
+	cf->ifaces[i].tsresol = d->tsresol;
+	cf->ifaces[i].tsoffset = d->tsoffset;
+	if (cf->f && ng_idb(cf, i) && !cf->err)
 		cf->err = -EIO;
-	return cf->nifaces++;
+	return i;
+}
+
+int ps_capfile_add_iface(struct ps_capfile *cf, __u32 ifindex, const char *name)
+{
+	struct ps_capfile_iface d = { .name = name, .linktype = DLT_EN10MB, .tsresol = 9 };
+
+	return ps_capfile_add_iface_as(cf, ifindex, &d);
+}
+
+int ps_capfile_error(const struct ps_capfile *cf)
+{
+	return cf->err;
 }
 
 static bool rotation_due(const struct ps_capfile *cf, __u64 ts_s, __u32 record)
@@ -590,60 +666,95 @@ static int buf_put(struct ps_capfile *cf, const struct ps_pcap_rec *h, const voi
 	return 0;
 }
 
-int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inbound,
-		     const char *hook, const void *data, __u32 caplen, __u32 wirelen)
+int ps_capfile_write_rec(struct ps_capfile *cf, const struct ps_capfile_rec *r)
 {
-	__u64 ts_s = ts_ns / 1000000000ULL;
-	int idx;
+	__u64 ts_s = r->ts_ns / 1000000000ULL;
+	__u32 caplen = r->caplen;
+	int idx, err;
 
 	if (caplen > cf->o.snaplen)
 		caplen = cf->o.snaplen;
+	if (!cf->o.pcapng &&
+	    r->linktype != (cf->o.linktype_set ? cf->o.linktype & 0x03FFFFFF : DLT_EN10MB))
+		return write_error(cf, 1, -EPROTOTYPE);
 	if (before_record(cf, ts_s, caplen + 64))
 		return write_error(cf, 1, -EIO);
 
 	if (!cf->o.pcapng) {
 		struct ps_pcap_rec h = {
-			.ts_sec = ts_ns / 1000000000ULL,
-			.ts_nsec = ts_ns % 1000000000ULL,
+			.ts_sec = r->ts_hi,
+			.ts_nsec = r->ts_lo,
 			.caplen = caplen,
-			.len = wirelen,
+			.len = r->len,
 		};
 
+		if (!r->raw) {
+			/* The pcap field holds seconds up to 2^32 - 1. */
+			if (ts_s > UINT32_MAX)
+				return write_error(cf, 1, -EOVERFLOW);
+			h.ts_sec = ts_s;
+			h.ts_nsec = r->ts_ns % 1000000000ULL / (cf->o.usec ? 1000 : 1);
+		}
 		/* Counted as it is staged; a failed write takes it back. */
 		if (cf->dio)
-			return dio_stage(cf, &h, data);
-		if (buf_put(cf, &h, data))
+			return dio_stage(cf, &h, r->data);
+		if (buf_put(cf, &h, r->data))
 			return write_error(cf, 1, -EIO);
 	} else {
 		__u8 *p = cf->block;
-		__u32 v, flags = inbound ? NG_EPB_INBOUND : NG_EPB_OUTBOUND;
+		__u32 v, flags = r->dir == PS_DIR_OUT ? NG_EPB_OUTBOUND : NG_EPB_INBOUND;
+		__u64 ts = r->raw ? ((__u64)r->ts_hi << 32 | r->ts_lo) : r->ts_ns;
 		char comment[32];
 		size_t n, pad = (4 - caplen % 4) % 4;
 
-		idx = ps_capfile_add_iface(cf, ifindex, "?");
+		idx = ps_capfile_add_iface(cf, r->iface, "?");
 		if (idx < 0)
 			return write_error(cf, 1, -EIO);
 		v = idx;
 		memcpy(p, &v, 4);
-		v = ts_ns >> 32;
+		v = ts >> 32;
 		memcpy(p + 4, &v, 4);
-		v = (__u32)ts_ns;
+		v = (__u32)ts;
 		memcpy(p + 8, &v, 4);
 		memcpy(p + 12, &caplen, 4);
-		memcpy(p + 16, &wirelen, 4);
-		memcpy(p + 20, data, caplen);
+		memcpy(p + 16, &r->len, 4);
+		memcpy(p + 20, r->data, caplen);
 		memset(p + 20 + caplen, 0, pad);
 		n = 20 + caplen + pad;
-		n += put_opt(p + n, NG_EPB_FLAGS, &flags, 4);
-		snprintf(comment, sizeof(comment), "hook %s", hook);
-		n += put_opt(p + n, NG_OPT_COMMENT, comment, strlen(comment));
+		if (r->dir != PS_DIR_UNKNOWN)
+			n += put_opt(p + n, NG_EPB_FLAGS, &flags, 4);
+		if (r->hook) {
+			snprintf(comment, sizeof(comment), "hook %s", r->hook);
+			n += put_opt(p + n, NG_OPT_COMMENT, comment, strlen(comment));
+		}
 		n += put_opt(p + n, NG_OPT_END, NULL, 0);
-		if (ng_write(cf, NG_EPB, n))
-			return write_error(cf, 1, -EIO);
+		if ((err = ng_write(cf, NG_EPB, n))) {
+			ng_fail(cf, err);
+			return write_error(cf, 1, err);
+		}
+		cf->ng_pend_recs++;
+		cf->ng_pend_data += caplen;
 	}
 	cf->st.packets++;
 	cf->st.bytes += caplen;
 	return 0;
+}
+
+int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inbound,
+		     const char *hook, const void *data, __u32 caplen, __u32 wirelen)
+{
+	struct ps_capfile_rec r = {
+		.iface = ifindex,
+		.linktype = DLT_EN10MB,
+		.ts_ns = ts_ns,
+		.caplen = caplen,
+		.len = wirelen,
+		.data = data,
+		.dir = inbound ? PS_DIR_IN : PS_DIR_OUT,
+		.hook = hook,
+	};
+
+	return ps_capfile_write_rec(cf, &r);
 }
 
 /* Writes the batch; the records that did not get out whole are errors,
@@ -736,6 +847,10 @@ int ps_capfile_flush(struct ps_capfile *cf)
 	 * same partial block every 100 ms. */
 	if (cf->dio && cf->dio_unsettled < cf->dio_staged)
 		return dio_write(cf, true);
+	if (cf->fd >= 0 && !cf->dio)
+		return buf_flush(cf);
+	if (cf->f)
+		return ng_sync(cf);
 	return 0;
 }
 

@@ -16,11 +16,22 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "pktscope/abi.h"
+#include "capread.h"
 
 struct ps_capfile_opts {
 	const char *path;     /* "-" is standard output (no rotation) */
 	bool pcapng;
-	__u32 snaplen;        /* written in the file headers */
+	__u32 snaplen;        /* records are cut to it (0: not cut); and, but
+			       * for header_snaplen, the file headers' */
+	__u32 header_snaplen; /* pcap: the header's, when not 'snaplen' (-r
+			       * keeps the input's); 0: 'snaplen' */
+	/* pcap: the header's link type field (LINKTYPE_*, FCS bits
+	 * included: -r keeps the input's); Ethernet unless linktype_set */
+	bool linktype_set;
+	__u32 linktype;
+	bool usec;            /* pcap: microsecond time stamps (the magic
+			       * 0xa1b2c3d4), as a microsecond input holds
+			       * them; nanoseconds otherwise */
 	__u64 rotate_bytes;   /* -C: start a new file past this size; 0 never */
 	__u32 rotate_secs;    /* -G: start a new file every N seconds; 0 never.
 			       * 'path' is then a strftime(3) pattern */
@@ -41,10 +52,46 @@ struct ps_capfile_stats {
 
 struct ps_capfile;
 
+/* An interface of a pcapng file: its interface description block. */
+struct ps_capfile_iface {
+	const char *name;
+	__u32 linktype;       /* LINKTYPE_* */
+	__u32 snaplen;        /* 0: the file's */
+	__u8 tsresol;         /* if_tsresol of the time stamps given for it */
+	__s64 tsoffset;       /* if_tsoffset, seconds (0: none written) */
+};
+
+/* One record to write, as another capture file held it (-r). */
+struct ps_capfile_rec {
+	__u32 iface;          /* key of a declared interface (pcapng) */
+	__u32 linktype;       /* pcap: must be the file's, or it is not
+			       * written (a write error, -EPROTOTYPE) */
+	/* The time: when 'raw', ts_hi and ts_lo are the fields the output
+	 * holds (pcap: seconds and the fraction in its precision; pcapng:
+	 * the high and low words of a count of its interface's units),
+	 * copied as they are; otherwise from ts_ns.  ts_ns is always set
+	 * (-G rotates by it). */
+	bool raw;
+	__u32 ts_hi, ts_lo;
+	__u64 ts_ns;
+	__u32 caplen, len;
+	const void *data;
+	__u8 dir;             /* enum ps_dir (src/capread.h): pcapng's
+			       * epb_flags, none when unknown */
+	const char *hook;     /* pcapng comment "hook HOOK"; NULL: none */
+};
+
 /* Returns 0 or -errno after one line saying what is wrong. */
 int ps_capfile_open(struct ps_capfile **cf, const struct ps_capfile_opts *o);
-/* Declares an interface before its first packet (pcapng interface block). */
+/* Declares an interface before its first packet (pcapng interface block):
+ * a live one (Ethernet, nanoseconds), or one described in full, under the
+ * key records name it by.  Returns its index or -errno. */
 int ps_capfile_add_iface(struct ps_capfile *cf, __u32 ifindex, const char *name);
+int ps_capfile_add_iface_as(struct ps_capfile *cf, __u32 key, const struct ps_capfile_iface *d);
+/* Writes one record (counted as ps_capfile_write() counts). */
+int ps_capfile_write_rec(struct ps_capfile *cf, const struct ps_capfile_rec *r);
+/* The first write error (-errno), 0 while none. */
+int ps_capfile_error(const struct ps_capfile *cf);
 /* 'inbound' picks the pcapng direction flag, 'hook' its comment. */
 int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inbound,
 		     const char *hook, const void *data, __u32 caplen, __u32 wirelen);

@@ -24,6 +24,9 @@ void cli_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
+	/* A file grown past RLIMIT_FSIZE is a write error (EFBIG) to report
+	 * and count, not a reason to die with nothing said. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 int cli_need_privs(const char *cmd)

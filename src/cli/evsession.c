@@ -42,24 +42,23 @@ char *ev_join_words(int argc, char **argv)
 	return s;
 }
 
-/* Over a file, the expression is compiled as `tcpdump -r` compiles it,
- * before anything is loaded: a bad expression is a usage error, in
- * libpcap's own words, as tcpdump gives it.  Live, tcpdump compiles it for
- * the interface it opened (ev_prepare()). */
-int ev_compile_file(struct ev_args *a)
+/* Over a file, the expression is compiled as `tcpdump -r` compiles it, for
+ * each link type the file holds, and the file is checked, before anything
+ * is loaded or written: a bad expression or a file pktscope cannot read is
+ * a usage error.  Live, tcpdump compiles it for the interface it opened
+ * (ev_prepare()). */
+int ev_open_file(struct ev_args *a)
 {
-	char err[PCAP_ERRBUF_SIZE];
+	int err;
 
-	a->cbpf = calloc(1, sizeof(struct bpf_program));
-	if (!a->cbpf)
-		return -ENOMEM;
-	if (ps_filter_compile_file(a->file, a->expr, 0, a->cbpf, err, sizeof(err))) {
-		ps_err("bad filter expression '%s': %s", a->expr, err);
-		free(a->cbpf);
-		a->cbpf = NULL;
-		return -EINVAL;
-	}
-	a->dp.filter = a->cbpf;
+	if (a->replay)
+		return 0;
+	err = ps_replay_open(&a->replay, a->file, a->expr);
+	if (err)
+		return err;
+	a->dp.filter = ps_replay_kernel_filter(a->replay);
+	a->dp.replay_filter = a->expr != NULL;
+	a->dp.replay = true;
 	return 0;
 }
 
@@ -210,8 +209,6 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		if (!a->expr)
 			return -ENOMEM;
 	}
-	if (a->expr && a->file && ev_compile_file(a))
-		return -EINVAL;
 	if (a->file && a->dp.hook == PS_HOOK_SOCKET) {
 		ps_err("--hook socket reads an interface; -r FILE runs at xdp or tc");
 		return -EINVAL;
@@ -234,7 +231,9 @@ int ev_prepare(struct ev_args *a)
 	char err[PCAP_ERRBUF_SIZE + 128];
 	int rc;
 
-	if (a->file || a->prepared)
+	if (a->file)
+		return ev_open_file(a);
+	if (a->prepared)
 		return 0;
 	rc = cli_pick_ifaces(a->ifaces, &a->nifaces);
 	if (rc || !a->expr)
@@ -269,10 +268,8 @@ int ev_prepare(struct ev_args *a)
 
 void ev_args_free(struct ev_args *a)
 {
-	if (a->cbpf) {
-		ps_filter_free(a->cbpf);
-		free(a->cbpf);
-	}
+	ps_replay_close(a->replay);
+	a->replay = NULL;
 	for (int i = 0; i < CLI_MAX_IFACES; i++) {
 		if (!a->cbpf_if[i])
 			continue;
@@ -281,7 +278,6 @@ void ev_args_free(struct ev_args *a)
 		a->cbpf_if[i] = NULL;
 	}
 	free(a->expr);
-	a->cbpf = NULL;
 	a->expr = NULL;
 }
 
@@ -317,6 +313,16 @@ static int on_event(void *ctx, const struct ps_event *ev, const __u8 *data, __u6
 
 	if (count_reached(s))
 		return 1;
+	if (s->a->file) {
+		/* The record as the file holds it: its bytes (to the snap
+		 * length), its lengths, its time. */
+		const struct ps_replay_rec *rr = ps_replay_current(s->a->replay);
+
+		data = rr->r.data;
+		e.rec.caplen = rr->r.caplen < s->a->dp.snaplen ? rr->r.caplen : s->a->dp.snaplen;
+		e.rec.len = rr->r.len;
+		ts_ns = rr->r.ts_ns;
+	}
 	/* A test run's packet arrives on lo: give it the socket's interface. */
 	if (s->cur_ifindex)
 		e.ifindex = s->cur_ifindex;
@@ -326,7 +332,7 @@ static int on_event(void *ctx, const struct ps_event *ev, const __u8 *data, __u6
 		s->sink_errors++;
 	else
 		s->done++;
-	return count_reached(s) ? 1 : 0;
+	return count_reached(s) || s->failed ? 1 : 0;
 }
 
 static void sum_kernel(struct ev_session *s, struct ps_datapath *dps, int n)
@@ -350,6 +356,7 @@ static void take_ev_counts(struct ev_session *s)
 struct file_run {
 	struct ev_session *s;
 	__u64 first_ns;
+	bool started;
 };
 
 static int after_record(void *ctx, __u64 ts_ns)
@@ -357,40 +364,49 @@ static int after_record(void *ctx, __u64 ts_ns)
 	struct file_run *fr = ctx;
 	struct ev_session *s = fr->s;
 
-	if (!fr->first_ns)
+	if (!fr->started) {
 		fr->first_ns = ts_ns;
-	s->ev.ts_override_ns = ts_ns;
+		fr->started = true;
+	}
 	ps_events_drain(&s->ev);
 	/* --duration over a file is measured in the file's own time. */
-	if (s->a->duration && (ts_ns - fr->first_ns) / 1e9 >= s->a->duration)
+	if (s->a->duration && ts_ns >= fr->first_ns &&
+	    (ts_ns - fr->first_ns) / 1e9 >= s->a->duration)
 		return 1;
-	return count_reached(s) || cli_stop;
+	return count_reached(s) || s->failed || cli_stop;
 }
 
-static int run_file(struct ev_session *s,
-		    int (*declare)(void *sink, __u32 ifindex, const char *name))
+static int run_file(struct ev_session *s)
 {
 	struct file_run fr = { .s = s };
-	struct ps_replay_stats rs;
+	struct ps_replay_hooks hooks = { .after = after_record, .ctx = &fr, .stop = &cli_stop };
+	struct ev_args *a = (struct ev_args *)s->a;
 	struct ps_datapath dp;
 	int err;
 
-	err = ps_datapath_load(&dp, &s->a->dp, true);
+	err = ev_open_file(a);
 	if (err)
 		return err;
-	s->file_label = s->a->file;
+	err = ps_datapath_load(&dp, &a->dp, true);
+	if (err)
+		return err;
+	s->file_label = a->file;
 	err = ps_events_open(&s->ev, ps_datapath_ring_fd(&dp), on_event, s);
 	if (err) {
 		ps_err("cannot read the event ring buffer: %s", strerror(-err));
 		goto out;
 	}
-	/* The test run's packets arrive on lo: the file stands for it. */
-	if (declare)
-		declare(s->sink_ctx, 1, s->a->file);
-	err = ps_replay_file(&dp, s->a->file, &rs, NULL, after_record, &fr);
-	s->not_run = rs.not_run;
+	/* The input is ready: only now may the output be opened. */
+	if (s->ready) {
+		err = s->ready(s);
+		if (err)
+			goto out_events;
+	}
+	err = ps_replay_run(a->replay, &dp, &s->rs, &hooks);
+	s->not_run = s->rs.not_run;
 	sum_kernel(s, &dp, 1);
 	take_ev_counts(s);
+out_events:
 	ps_events_close(&s->ev);
 out:
 	ps_datapath_close(&dp);
@@ -482,15 +498,23 @@ static int run_live(struct ev_session *s,
 	struct timespec t0, now;
 	int n, err, i;
 
+	n = ev_attach_live(a, dps);
+	if (n < 0)
+		return n;
+	/* Attached: only now may the output be opened, so that a refusal
+	 * (an interface in use, a hook taken) leaves the user's file as it
+	 * was. */
+	if (s->ready) {
+		err = s->ready(s);
+		if (err)
+			goto out;
+	}
 	if (s->pcap_direct) {
 		rc = calloc(1, sizeof(*rc));
-		if (!rc)
-			return -ENOMEM;
-	}
-	n = ev_attach_live(a, dps);
-	if (n < 0) {
-		err = n;
-		goto out_free;
+		if (!rc) {
+			err = -ENOMEM;
+			goto out;
+		}
 	}
 	err = reader_open(s, rc, dps, n);
 	if (err) {
@@ -509,6 +533,8 @@ static int run_live(struct ev_session *s,
 			ps_err("reading events failed: %s", strerror(-err));
 			goto out_events;
 		}
+		if (s->failed || (s->check && s->check(s)))
+			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (a->duration && (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >=
 					   a->duration)
@@ -535,7 +561,6 @@ out_events:
 	reader_close(s, rc);
 out:
 	cli_close_all(dps, n);
-out_free:
 	free(rc);
 	return err < 0 ? err : 0;
 }
@@ -585,13 +610,19 @@ static int run_socket(struct ev_session *s,
 		if (err)
 			goto out_socks;
 		pfds[i] = (struct pollfd){ .fd = socks[i].fd, .events = POLLIN };
-		if (declare)
-			declare(s->sink_ctx, ifindex, a->ifaces[i]);
 	}
+	/* The sockets are open: only now may the output be. */
+	if (s->ready) {
+		err = s->ready(s);
+		if (err)
+			goto out_socks;
+	}
+	for (i = 0; declare && i < n; i++)
+		declare(s->sink_ctx, socks[i].ifindex, a->ifaces[i]);
 	ps_err("watching %d interface%s through packet sockets (--hook socket); Ctrl-C stops", n,
 	       n > 1 ? "s" : "");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!cli_stop && !count_reached(s)) {
+	while (!cli_stop && !count_reached(s) && !s->failed) {
 		if (poll(pfds, n, 100) < 0 && errno != EINTR) {
 			err = -errno;
 			ps_err("waiting for packets failed: %s", strerror(-err));
@@ -637,7 +668,7 @@ int ev_session_run(struct ev_session *s,
 		   int (*declare)(void *sink, __u32 ifindex, const char *name))
 {
 	if (s->a->file)
-		return run_file(s, declare);
+		return run_file(s);
 	if (s->a->dp.hook == PS_HOOK_SOCKET)
 		return run_socket(s, declare);
 	return run_live(s, declare);
@@ -682,11 +713,16 @@ void ev_session_report(const struct ev_session *s, json_t *extra)
 	if (s->a->dp.hook == PS_HOOK_SOCKET)
 		fprintf(stderr, "%llu packets dropped by kernel (packet socket buffer full)\n",
 			(unsigned long long)s->sock_drops);
-	if (s->not_run)
+	if (s->not_run && s->a->file) {
+		char why[256];
+
+		ps_replay_not_run_str(&s->rs, why, sizeof(why));
 		fprintf(stderr, "%llu packets of %s not run: the kernel's test run refused them "
-			"(frames under 14 bytes; at --hook tc also over a page or shorter than "
-			"their IP header; -vv names each)\n", (unsigned long long)s->not_run,
-			s->a->file);
+			"(%s)\n", (unsigned long long)s->not_run, s->a->file, why);
+	} else if (s->not_run) {
+		fprintf(stderr, "%llu packets not run: the kernel's test run refused them (-vv "
+			"names each)\n", (unsigned long long)s->not_run);
+	}
 	if (s->sink_errors || s->malformed || k->c[PS_EV_FILTER_MISSING])
 		fprintf(stderr, "%llu packets not %s (output errors), %llu bad records, %llu "
 			"without a filter program\n", (unsigned long long)s->sink_errors, verb,

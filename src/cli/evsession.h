@@ -14,6 +14,7 @@
 #include "common.h"
 #include "events.h"
 #include "pktline.h"
+#include "replay.h"
 
 enum ev_cmd { EV_WATCH, EV_CAPTURE };
 
@@ -23,8 +24,9 @@ struct ev_args {
 	int nifaces;
 	const char *file;         /* -r */
 	char *expr;               /* the filter expression, or NULL */
-	void *cbpf;               /* -r: expr compiled by libpcap for a file
-				   * (struct bpf_program) */
+	/* -r: the file, open and checked, with expr compiled for each of
+	 * its link types (ev_open_file()) */
+	struct ps_replay *replay;
 	/* Live: expr compiled by libpcap for each interface as tcpdump
 	 * compiles it there (ev_prepare()), and the interface's MAC. */
 	void *cbpf_if[CLI_MAX_IFACES];
@@ -54,6 +56,17 @@ struct ev_session {
 	const struct ev_args *a;
 	ev_sink_fn sink;
 	void *sink_ctx;
+	/* Called once the packets' source is ready (the file open and the
+	 * program loaded, or the hooks attached), before the first one is
+	 * read: where the output is opened, so that a command refused
+	 * earlier leaves the user's files as they were.  Returns 0 or
+	 * -errno after one line. */
+	int (*ready)(struct ev_session *s);
+	/* Called after each batch read live; non-zero ends the session
+	 * (the output failed: it said so and set 'failed'). */
+	int (*check)(struct ev_session *s);
+	int failed;        /* -errno of the output's failure: the session
+			    * stops at once and the command exits 1 */
 	struct ps_events ev;
 	/* capture to pcap, live at xdp or tc: the records go from the rings
 	 * to this file whole (src/ringcap.c), not through 'sink' one by one */
@@ -65,6 +78,7 @@ struct ev_session {
 	__u64 malformed;   /* records shorter than they say: a bug, counted */
 	struct ps_ev_counters kernel; /* summed at the end */
 	__u64 not_run;     /* -r: records the kernel's test run refused */
+	struct ps_replay_stats rs; /* -r: what the replay counted */
 	__u64 sock_drops;  /* --hook socket: the socket's kernel drops */
 	__u32 cur_ifindex; /* --hook socket: the interface of the packet run */
 	/* Interface names by index, looked up once: if_indextoname() is a
@@ -84,14 +98,14 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 /* Live with an expression: picks the interfaces (the default route's when
  * none is given) and compiles the expression for each as tcpdump would on
  * it, before anything is attached or written: a bad expression is a usage
- * error in libpcap's words.  Nothing to do over a file (ev_parse_args()
- * compiled it).  Needs the privileges of a capture.  Returns 0 or -errno
- * after one line. */
+ * error in libpcap's words.  Over a file: ev_open_file().  Needs the
+ * privileges of a capture.  Returns 0 or -errno after one line. */
 int ev_prepare(struct ev_args *a);
 
-/* Compiles a->expr for a->file (-r) into a->cbpf and a->dp.filter.
- * Returns 0 or -errno after one line (libpcap's message). */
-int ev_compile_file(struct ev_args *a);
+/* -r: opens and checks a->file, compiles a->expr for it (a->replay,
+ * a->dp.filter).  Returns 0 or -errno after one line (libpcap's message
+ * for an expression). */
+int ev_open_file(struct ev_args *a);
 /* The words after the options as one expression, as tcpdump takes it. */
 char *ev_join_words(int argc, char **argv);
 

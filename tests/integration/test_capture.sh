@@ -139,25 +139,27 @@ offline off-ngin-pcap "$TMPD/mix-in.pcapng" "$TMPD/mix.frames" "$TMPD/mix.hex"
 check_eq "off-valid-pcap: pcap with nanosecond timestamps (capinfos)" "nanoseconds (9)" \
 	"$(capinfos "$TMPD/off-valid-pcap.out-file" 2>/dev/null | sed -n 's/^File timestamp precision:[[:space:]]*//p')"
 
-# A replayed file's packets are ingress at the hook, in pcapng too.
+# A pcap file says nothing of direction: pcapng written from it invents
+# none (no epb_flags), and names the hook that ran each packet.
 ng_tags() { # file: "direction comment" per frame, counted
 	tshark -r "$1" -T fields -E separator=, -e frame.packet_flags_direction -e frame.comment 2>/dev/null |
 		sort | uniq -c | sed 's/^ *//'
 }
-check_eq "off-mix-pcapng: every packet inbound, comment \"hook xdp\"" \
-	"$MIX_N 0x00000001,hook xdp" "$(ng_tags "$TMPD/off-mix-pcapng.out-file")"
+check_eq "off-mix-pcapng: no direction invented for a pcap input, comment \"hook xdp\"" \
+	"$MIX_N ,hook xdp" "$(ng_tags "$TMPD/off-mix-pcapng.out-file")"
 cap_run off-tc -r "$VALID" -w "$TMPD/off-tc.pcapng" --pcapng --hook tc
 check_eq "off-tc: -r --hook tc --pcapng: exit status" 0 "${RC[off-tc]}"
 # The kernel's TC test run takes frames up to about a page; the crafted
-# set has a 5000- and a 9000-byte frame, which XDP's test run takes.  What it
-# refuses must be reported, never silently absent: written + not run = all.
+# set has a 5000- and a 9000-byte frame, and frames under 14 bytes, which
+# pktscope runs cut or padded (the parse bounded by the record's length):
+# every one is written, none left unrun.
 big=$(tshark -r "$VALID" -Y 'frame.len > 3000' 2>/dev/null | wc -l)
-not_run=$(sed -n 's/^\([0-9]*\) packets of .* not run: .*/\1/p' "$TMPD/off-tc.err")
-check_eq "off-tc: the frames over a page are reported as not run" "$big" "${not_run:-none}"
-check_eq "off-tc: every one of the input's $N_VALID packets written or reported not run" \
-	"$N_VALID" "$(( $(nframes "$TMPD/off-tc.pcapng") + ${not_run:-0} ))"
-check_eq "off-tc: every packet written is inbound, comment \"hook tc\"" \
-	"$(nframes "$TMPD/off-tc.pcapng") 0x00000001,hook tc" "$(ng_tags "$TMPD/off-tc.pcapng")"
+check "off-tc: the crafted set has frames over a page ($big)" test "$big" -gt 0
+check "off-tc: no packet reported as not run" sh -c "! grep -q 'not run' '$TMPD/off-tc.err'"
+check_eq "off-tc: every one of the input's $N_VALID packets written" \
+	"$N_VALID" "$(nframes "$TMPD/off-tc.pcapng")"
+check_eq "off-tc: no direction invented, comment \"hook tc\"" \
+	"$(nframes "$TMPD/off-tc.pcapng") ,hook tc" "$(ng_tags "$TMPD/off-tc.pcapng")"
 
 # -s 64: cap_len = min(len, 64), len as it was, the first cap_len bytes.
 for fmt in pcap pcapng; do
