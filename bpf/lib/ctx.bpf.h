@@ -19,7 +19,8 @@ struct ps_ctx {
 	void *data;
 	void *data_end;
 	__u32 len;        /* length of the frame as the program sees it */
-	__u32 cap;        /* -r: its bytes the file holds (ps_replay) */
+	__u32 cap;        /* its bytes there are: len live, the bytes the file
+			   * holds with -r (ps_replay) */
 	__u32 wire_len;   /* length on the wire: what is counted as bytes */
 	__be16 vlan_proto; /* TPID of a tag the kernel took out of the frame
 			    * into skb metadata (VLAN offload), else 0 */
@@ -50,6 +51,7 @@ static __always_inline void ps_ctx_from_xdp(struct ps_ctx *c, struct xdp_md *xdp
 	/* Counts multi-buffer frames whole (the program is loaded xdp.frags,
 	 * so jumbo frames and large replayed packets are accepted). */
 	c->len = bpf_xdp_get_buff_len(xdp);
+	c->cap = c->len;
 	c->wire_len = c->len;
 	c->vlan_proto = 0;
 	c->vlan_tci = 0;
@@ -68,6 +70,7 @@ static __always_inline void ps_ctx_from_skb(struct ps_ctx *c, struct __sk_buff *
 	c->data = (void *)(long)skb->data;
 	c->data_end = (void *)(long)skb->data_end;
 	c->len = skb->len;
+	c->cap = c->len;
 	c->wire_len = skb->len;
 	c->vlan_proto = 0;
 	c->vlan_tci = 0;
