@@ -42,7 +42,7 @@ static __always_inline void ps_pipeline(void *ctx, bool is_xdp, const struct ps_
 		if (slot >= PS_SLOT_MAX)
 			return; /* a probe of the test run's limits */
 	}
-	ps_parse(c, &p);
+	ps_parse(ctx, is_xdp, c, &p);
 	ps_count(slot, &p);
 	if (!ps_cfg.events && !ps_cfg.flows)
 		return;

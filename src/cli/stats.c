@@ -209,6 +209,7 @@ static void report(const struct stats_args *a, struct ps_stats_view *v)
 static int run_file(const struct stats_args *a)
 {
 	struct ps_replay_hooks hooks = { .stop = &cli_stop };
+	struct ps_datapath_opts o = a->dp;
 	struct ps_replay_stats st;
 	struct ps_iface_view view = {};
 	struct ps_counters cur[1][PS_SLOT_MAX];
@@ -224,8 +225,6 @@ static int run_file(const struct stats_args *a)
 	err = ps_replay_open(&rp, a->file, NULL);
 	if (err)
 		return err;
-	struct ps_datapath_opts o = a->dp;
-
 	o.replay = true;
 	err = ps_datapath_load(&dp, &o, true);
 	if (err)
