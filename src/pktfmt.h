@@ -61,12 +61,21 @@ static inline __u32 pf_be32(const struct pf *p, __u32 off)
 	return (__u32)pf_be16(p, off) << 16 | pf_be16(p, off + 2);
 }
 
-/* " [|proto]"; returns PF_TRUNC. */
+/* " [|proto]"; returns PF_TRUNC.  tcpdump stops at the end of the bytes
+ * two ways: a check that returns from the printer (PF_NEED: its -x dump
+ * still leaves out the link header) and a read that jumps out of them all
+ * (PF_GET: the dump is then the whole frame). */
 int pf_trunc(struct pf *p);
+int pf_trunc_jump(struct pf *p);
 #define PF_NEED(p, off, n)                       \
 	do {                                     \
 		if (!pf_have((p), (off), (n)))   \
 			return pf_trunc(p);      \
+	} while (0)
+#define PF_GET(p, off, n)                          \
+	do {                                       \
+		if (!pf_have((p), (off), (n)))     \
+			return pf_trunc_jump(p);   \
 	} while (0)
 
 /* The whole frame: link header (with -e), then its payload.  PF_NOTSUP

@@ -60,7 +60,7 @@ static int icmp_what(struct pf *p, __u32 off, __u8 type, __u8 code)
 	switch (type) {
 	case 0:
 	case 8:
-		PF_NEED(p, off + 4, 4);
+		PF_GET(p, off + 4, 4);
 		ps_text_add(p->t, "echo %s, id %u, seq %u", type == 8 ? "request" : "reply",
 			    pf_be16(p, off + 4), pf_be16(p, off + 6));
 		return PF_OK;
@@ -72,8 +72,8 @@ static int icmp_what(struct pf *p, __u32 off, __u8 type, __u8 code)
 			PF_NEED(p, oip, 10);
 			ohlen = (pf_u8(p, oip) & 0x0f) * 4;
 			ouh = oip + ohlen;
-			PF_NEED(p, oip + 16, 4);
-			PF_NEED(p, ouh + 2, 2);
+			PF_GET(p, ouh + 2, 2);
+			PF_GET(p, oip + 16, 4);
 			op = pf_u8(p, oip + 9);
 			pf_ip4str(p, oip + 16, a);
 			if (op == IPPROTO_TCP || op == IPPROTO_UDP)
@@ -86,7 +86,7 @@ static int icmp_what(struct pf *p, __u32 off, __u8 type, __u8 code)
 					    pf_be16(p, ouh + 2));
 			return PF_OK;
 		}
-		PF_NEED(p, oip + 16, 4);
+		PF_GET(p, oip + 16, 4);
 		pf_ip4str(p, oip + 16, a);
 		if (code == 2) {
 			ps_text_add(p->t, "%s protocol %u unreachable", a, pf_u8(p, oip + 9));
@@ -110,7 +110,7 @@ static int icmp_what(struct pf *p, __u32 off, __u8 type, __u8 code)
 						    "redirect-tos %s to net %s",
 						    "redirect-tos %s to host %s" };
 
-		PF_NEED(p, oip + 16, 4);
+		PF_GET(p, oip + 16, 4);
 		pf_ip4str(p, oip + 16, a);
 		pf_ip4str(p, off + 4, b);
 		if (code < 4) {
@@ -156,16 +156,16 @@ static int icmp_what(struct pf *p, __u32 off, __u8 type, __u8 code)
 		if (code) {
 			ps_text_add(p->t, "parameter problem - code %u", code);
 		} else {
-			PF_NEED(p, off + 4, 1);
+			PF_GET(p, off + 4, 1);
 			ps_text_add(p->t, "parameter problem - octet %u", pf_u8(p, off + 4));
 		}
 		return PF_OK;
 	case 18:
-		PF_NEED(p, off + 8, 4);
+		PF_GET(p, off + 8, 4);
 		ps_text_add(p->t, "address mask is 0x%08x", pf_be32(p, off + 8));
 		return PF_OK;
 	case 13:
-		PF_NEED(p, off + 4, 4);
+		PF_GET(p, off + 4, 4);
 		ps_text_add(p->t, "time stamp query id %u seq %u", pf_be16(p, off + 4),
 			    pf_be16(p, off + 6));
 		return PF_OK;
@@ -240,7 +240,7 @@ static int icmp_ext(struct pf *p, __u32 off, __u32 plen)
 		if (cls == 1 && ctype == 1) {
 			__u32 e;
 
-			PF_NEED(p, obj, 4);
+			PF_GET(p, obj, 4);
 			e = pf_be32(p, obj);
 			ps_text_add(p->t, "\n\t    label %u, tc %u", e >> 12, (e >> 9) & 7);
 			if (e & 0x100)
@@ -262,15 +262,23 @@ static int icmp_ext(struct pf *p, __u32 off, __u32 plen)
 
 int pf_icmp(struct pf *p, __u32 off, __u32 plen, __u32 iph, bool fragmented)
 {
+	size_t start;
 	__u8 type, code;
 	int err;
 
 	p->proto = "icmp";
-	PF_NEED(p, off, 2);
+	PF_GET(p, off, 2);
 	type = pf_u8(p, off);
 	code = pf_u8(p, off + 1);
+	/* tcpdump makes this text apart and prints it whole: a cut-short
+	 * packet shows none of it. */
+	start = p->t->len;
 	ps_text_add(p->t, "ICMP ");
 	err = icmp_what(p, off, type, code);
+	if (err == PF_TRUNC) {
+		ps_text_cut(p->t, start);
+		ps_text_add(p->t, " [|icmp]");
+	}
 	if (err)
 		return err;
 	ps_text_add(p->t, ", length %u", plen);
@@ -286,7 +294,7 @@ int pf_icmp(struct pf *p, __u32 off, __u32 plen, __u32 iph, bool fragmented)
 		__u32 saved = p->end, inner = off + ICMP_MINLEN, ilen;
 
 		ps_text_add(p->t, "\n\t");
-		PF_NEED(p, inner + 2, 2);
+		PF_GET(p, inner + 2, 2);
 		ilen = pf_be16(p, inner + 2);
 		if (inner + ilen < p->end)
 			p->end = inner + ilen;
@@ -404,7 +412,7 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 		else
 			ps_text_add(p->t, "[icmp6 sum ok] ");
 	}
-	PF_NEED(p, off, 1);
+	PF_GET(p, off, 1);
 	type = pf_u8(p, off);
 	name = icmp6_name(type);
 	if (name)
@@ -414,7 +422,7 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 	if (v && (type == 133 || type == 134 || type == 136 || type == 135 || type == 137 ||
 		  type == 145 || type == 147))
 		ps_text_add(p->t, ", length %u", length);
-	PF_NEED(p, off + 1, 1);
+	PF_GET(p, off + 1, 1);
 	code = pf_u8(p, off + 1);
 	switch (type) {
 	case 1: {
@@ -430,11 +438,11 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 		case 0:
 		case 1:
 		case 3:
-			PF_NEED(p, oip + 24, 16);
+			PF_GET(p, oip + 24, 16);
 			ps_text_add(p->t, " %s", pf_ip6str(p, oip + 24, a));
 			break;
 		case 2:
-			PF_NEED(p, oip + 8, 32);
+			PF_GET(p, oip + 8, 32);
 			ps_text_add(p->t, " %s, source address %s", pf_ip6str(p, oip + 24, a),
 				    pf_ip6str(p, oip + 8, b));
 			break;
@@ -442,7 +450,7 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 			uh = icmp6_upper(p, oip, &prot);
 			if (!uh)
 				return pf_trunc(p);
-			PF_NEED(p, oip + 24, 16);
+			PF_GET(p, oip + 24, 16);
 			pf_ip6str(p, oip + 24, a);
 			if (prot == IPPROTO_TCP || prot == IPPROTO_UDP)
 				ps_text_add(p->t, ", %s %s port %s", a, prot == IPPROTO_TCP ? "tcp" : "udp",
@@ -462,12 +470,12 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 		break;
 	}
 	case 2:
-		PF_NEED(p, off + 4, 4);
+		PF_GET(p, off + 4, 4);
 		ps_text_add(p->t, ", mtu %u", pf_be32(p, off + 4));
 		break;
 	case 3:
 		if (code == 0) {
-			PF_NEED(p, oip + 24, 16);
+			PF_GET(p, oip + 24, 16);
 			ps_text_add(p->t, " for %s", pf_ip6str(p, oip + 24, a));
 		} else if (code == 1) {
 			ps_text_add(p->t, " (reassembly)");
@@ -488,7 +496,7 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 	}
 	case 128:
 	case 129:
-		PF_NEED(p, off + 4, 4);
+		PF_GET(p, off + 4, 4);
 		ps_text_add(p->t, ", id %u, seq %u", pf_be16(p, off + 4), pf_be16(p, off + 6));
 		break;
 	case 133:
@@ -498,14 +506,14 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 		break;
 	case 135:
 	case 136:
-		PF_NEED(p, off + 8, 16);
+		PF_GET(p, off + 8, 16);
 		ps_text_add(p->t, type == 135 ? ", who has %s" : ", tgt is %s",
 			    pf_ip6str(p, off + 8, a));
 		if (v)
 			return PF_NOTSUP;
 		break;
 	case 137:
-		PF_NEED(p, off + 8, 32);
+		PF_GET(p, off + 8, 32);
 		ps_text_add(p->t, ", %s to %s", pf_ip6str(p, off + 24, a), pf_ip6str(p, off + 8, b));
 		if (v)
 			return PF_NOTSUP;
@@ -515,7 +523,7 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 		break;
 	case 144:
 	case 146:
-		PF_NEED(p, off + 4, 2);
+		PF_GET(p, off + 4, 2);
 		ps_text_add(p->t, ", id 0x%04x", pf_be16(p, off + 4));
 		break;
 	case 145:

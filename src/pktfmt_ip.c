@@ -181,7 +181,8 @@ static int ip4_route(struct pf *p, __u32 cp, __u32 length)
 	if (ptr < 3 || ((ptr + 1) & 3) || ptr > length + 1)
 		ps_text_add(p->t, " [bad ptr %u]", pf_u8(p, cp + 2));
 	for (__u32 len = 3; len < length; len += 4) {
-		PF_NEED(p, cp + len, 4);
+		if (!pf_have(p, cp + len, 4))
+			return -1;
 		ps_text_add(p->t, " %s", pf_ip4str(p, cp + len, a));
 		if (ptr > len)
 			ps_text_add(p->t, ",");
@@ -227,7 +228,8 @@ static int ip4_timestamp(struct pf *p, __u32 cp, __u32 length)
 	for (len = 4; len < length; len += hoplen) {
 		if (ptr == len)
 			type = " ^ ";
-		PF_NEED(p, cp + len, hoplen);
+		if (!pf_have(p, cp + len, hoplen))
+			return -1;
 		ps_text_add(p->t, "%s%u@%s", type, pf_be32(p, cp + len + hoplen - 4),
 			    hoplen != 8 ? "" : pf_ip4str(p, cp + len, a));
 		type = " ";
@@ -257,6 +259,8 @@ static const char *ip4_option_name(__u8 code)
 	return NULL;
 }
 
+/* Returns PF_OK, PF_TRUNC (" [|ip]" printed), or -1 when an option is
+ * cut short: tcpdump's " [truncated-option]". */
 static int ip4_options(struct pf *p, __u32 cp, __u32 length)
 {
 	const char *sep = "", *name;
@@ -268,7 +272,7 @@ static int ip4_options(struct pf *p, __u32 cp, __u32 length)
 
 		ps_text_add(p->t, "%s", sep);
 		sep = ",";
-		PF_NEED(p, cp, 1);
+		PF_GET(p, cp, 1);
 		code = pf_u8(p, cp);
 		name = ip4_option_name(code);
 		if (name)
@@ -278,7 +282,7 @@ static int ip4_options(struct pf *p, __u32 cp, __u32 length)
 		if (code == IPOPT_NOP || code == IPOPT_EOL) {
 			option_len = 1;
 		} else {
-			PF_NEED(p, cp + 1, 1);
+			PF_GET(p, cp + 1, 1);
 			option_len = pf_u8(p, cp + 1);
 			if (option_len < 2) {
 				ps_text_add(p->t, " [bad length %u]", option_len);
@@ -289,7 +293,8 @@ static int ip4_options(struct pf *p, __u32 cp, __u32 length)
 			ps_text_add(p->t, " [bad length %u]", option_len);
 			return PF_OK;
 		}
-		PF_NEED(p, cp, option_len);
+		if (!pf_have(p, cp, option_len))
+			return -1;
 		switch (code) {
 		case IPOPT_EOL:
 			return PF_OK;
@@ -340,10 +345,10 @@ int pf_ip4(struct pf *p, __u32 off, __u32 length)
 	__u32 hlen, len, saved_end = p->end;
 	__u16 frag;
 	__u8 proto;
-	int err;
+	int err = PF_OK;
 
 	p->proto = "ip";
-	PF_NEED(p, off, 1);
+	PF_GET(p, off, 1);
 	if ((pf_u8(p, off) >> 4) != 4)
 		return PF_NOTSUP;
 	if (!p->o->eth)
@@ -376,8 +381,10 @@ int pf_ip4(struct pf *p, __u32 off, __u32 length)
 		if (hlen > 20) {
 			ps_text_add(p->t, ", options (");
 			err = ip4_options(p, off + 20, hlen - 20);
-			if (err)
+			if (err > 0)
 				goto out;
+			if (err < 0)
+				ps_text_add(p->t, " [truncated-option]");
 			ps_text_add(p->t, ")");
 		}
 		if (pf_have(p, off, hlen)) {
@@ -388,6 +395,11 @@ int pf_ip4(struct pf *p, __u32 off, __u32 length)
 					    pf_csum_shouldbe(pf_be16(p, off + 10), sum));
 		}
 		ps_text_add(p->t, ")\n    ");
+		if (err < 0) {
+			ps_text_add(p->t, "%s > %s: ", src, dst);
+			err = pf_trunc(p);
+			goto out;
+		}
 	}
 	len -= hlen;
 	if (!(frag & IP_OFFMASK)) {
@@ -397,7 +409,7 @@ int pf_ip4(struct pf *p, __u32 off, __u32 length)
 		if (!pf_have(p, off, hlen)) {
 			ps_text_add(p->t, " [remaining caplen(%u) < header length(%u)]",
 				    p->end > off ? p->end - off : 0, hlen);
-			err = pf_trunc(p);
+			err = pf_trunc_jump(p);
 			goto out;
 		}
 		err = pf_ip_demux(p, off + hlen, len, 4, frag & IP_MF, proto, off);
@@ -476,7 +488,8 @@ static int ip6_opts_hdr(struct pf *p, __u32 cp, bool hbh)
 	int err;
 
 	p->proto = hbh ? "hbhopt" : "dstopt";
-	PF_NEED(p, cp, 2);
+	if (!pf_have(p, cp, 2))
+		return -pf_trunc_jump(p);
 	hl = (pf_u8(p, cp + 1) + 1) << 3;
 	if (!pf_have(p, cp, hl)) {
 		ps_text_add(p->t, " [|%s]", p->proto);
@@ -572,7 +585,10 @@ int pf_ip6(struct pf *p, __u32 off, __u32 length)
 			break;
 		case 44: /* fragment */
 			p->proto = "frag6";
-			PF_NEED(p, cp, 8);
+			if (!pf_have(p, cp, 8)) {
+				err = pf_trunc_jump(p);
+				goto out;
+			}
 			if (p->o->verbose)
 				ps_text_add(p->t, "frag (0x%08x:%u|%u)", pf_be32(p, cp + 4),
 					    pf_be16(p, cp + 2) & 0xfff8, plen + 40 - (cp - off) - 8);

@@ -150,13 +150,13 @@ static int tcp_options(struct pf *p, __u32 cp, __u32 hlen, __u32 paylen, __u32 p
 		if (ch)
 			ps_text_add(p->t, "%c", ch);
 		if (!pf_have(p, cp, 1))
-			return pf_trunc(p);
+			return pf_trunc_jump(p);
 		opt = pf_u8(p, cp++);
 		if (opt == 0 || opt == 1) {
 			len = 1;
 		} else {
 			if (!pf_have(p, cp, 1))
-				return pf_trunc(p);
+				return pf_trunc_jump(p);
 			len = pf_u8(p, cp++);
 			if (len < 2 || len > hlen)
 				goto bad;
@@ -494,7 +494,7 @@ int pf_tcp(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 	if (!pf_have(p, off, hlen)) {
 		ps_text_add(p->t, " [remaining caplen(%u) < header length(%u)]",
 			    p->end > off ? p->end - off : 0, hlen);
-		return pf_trunc(p);
+		return pf_trunc_jump(p);
 	}
 	/* What tcpdump prints of the data after this (HTTP, BGP, DNS, ...
 	 * by port) pktscope does not. */

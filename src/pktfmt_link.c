@@ -48,7 +48,12 @@ static bool is_vlan_tpid(__u16 type)
 int pf_trunc(struct pf *p)
 {
 	ps_text_add(p->t, " [|%s]", p->proto);
-	/* tcpdump dumps the whole frame (-x) once a printer ran out. */
+	return PF_TRUNC;
+}
+
+int pf_trunc_jump(struct pf *p)
+{
+	ps_text_add(p->t, " [|%s]", p->proto);
 	p->ll_hdr_len = 0;
 	return PF_TRUNC;
 }
@@ -111,7 +116,7 @@ static int arp(struct pf *p, __u32 off, __u32 length)
 	const char *pro_name;
 
 	p->proto = "arp";
-	PF_NEED(p, off, 8);
+	PF_GET(p, off, 8);
 	hrd = pf_be16(p, off);
 	pro = pf_be16(p, off + 2);
 	hln = pf_u8(p, off + 4);
@@ -125,7 +130,7 @@ static int arp(struct pf *p, __u32 off, __u32 length)
 	spa = sha + hln;
 	tha = spa + pln;
 	tpa = tha + hln;
-	PF_NEED(p, tpa, pln);
+	PF_GET(p, tpa, pln);
 	if (!p->o->eth)
 		ps_text_add(p->t, "ARP, ");
 	if ((pro != 0x0800 && pro != 0x1000) || pln != 4 || !hln || p->o->verbose) {
@@ -204,7 +209,10 @@ int pf_frame(struct pf *p, size_t *body)
 		if (p->caplen - off < 4 || length - off < 4) {
 			p->proto = "vlan";
 			*body = p->t->len;
-			return pf_trunc(p);
+			pf_trunc(p);
+			/* tcpdump takes it all for the link header: no dump. */
+			p->ll_hdr_len = p->caplen;
+			return PF_TRUNC;
 		}
 		if (p->o->eth) {
 			__u16 tci = pf_be16(p, off);

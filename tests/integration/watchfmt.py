@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """pktscope watch's text against tcpdump's, packet by packet.
 
-  watchfmt.py strip PKTSCOPE_OUT            tcpdump's text from pktscope's
-  watchfmt.py compare TCPDUMP_OUT PKTSCOPE_OUT [--skip N,N..]
+  watchfmt.py strip PKTSCOPE_OUT     tcpdump's text from pktscope's
+  watchfmt.py compare TCPDUMP_OUT PKTSCOPE_OUT [--apart N,..] [--ignore N,..] [--no-time]
+  watchfmt.py summary TCPDUMP_OUT PKTSCOPE_OUT
 
 A packet is the lines from one starting with a time stamp (HH:MM:SS.uuuuuu)
 to the next.  'strip' removes what pktscope adds to tcpdump's text (the
@@ -13,10 +14,14 @@ README's rule):
     it: ", N bytes" and the marks after it (" [frag]", " [ttl low]" ...).
 'compare' strips pktscope's output, cuts off tcpdump's decoding of TCP
 payloads by port (": HTTP" after "length N": pktscope stops at the length),
-and compares each packet's whole text.  Packets numbered in --skip (from 1)
+and compares each packet's whole text.  Packets numbered in --apart (from 1)
 are the ones pktscope is known not to print as tcpdump (protocols it does
-not decode): they must differ, and are reported apart.  Prints TSV
-"ok|bad <tab> what <tab> detail" lines.  Only the standard library.
+not decode): they must differ.  --ignore leaves packets out (frames cut
+short, where they may or may not).  --no-time compares the packets without
+time stamps, in any order (live: each tool has its own clock).
+'summary' checks pktscope's line without frame bytes: ARP lines equal
+tcpdump's, ICMP/ICMPv6 lengths too.  Prints TSV "ok|bad <tab> what <tab>
+detail" lines.  Only the standard library.
 """
 import re
 import sys
@@ -63,49 +68,104 @@ def cut_app(pkt):
     return out, cut
 
 
+def summary(td, ps):
+    """Without frame bytes: ARP lines are tcpdump's, ICMP lengths too."""
+    arp = re.compile(r"^(\S+ )(ARP, (?:Request|Reply) .*)$")
+    icmp = re.compile(r" ICMP6?,? .*length (\d+)$")
+    res, n_arp, n_icmp, bad = [], 0, 0, []
+    for n, (t, p) in enumerate(zip(td, ps), 1):
+        m = arp.match(t[0])
+        if m:
+            n_arp += 1
+            if p[0] != t[0]:
+                bad.append("packet %d: tcpdump %r, pktscope %r" % (n, t[0], p[0]))
+            continue
+        m = icmp.search(t[0])
+        if m:
+            n_icmp += 1
+            q = re.search(r"length (\d+), (?:ttl|hlim) \d+$", p[0])
+            if not q or q.group(1) != m.group(1):
+                bad.append("packet %d: tcpdump %r, pktscope %r" % (n, t[0], p[0]))
+    what = "ARP lines (%d) as tcpdump's, ICMP lengths (%d) as tcpdump's" % (n_arp, n_icmp)
+    if bad:
+        res.append(("bad", what, "%d differ; first: %s" % (len(bad), "\n".join(bad[:5]))))
+    elif not n_arp or not n_icmp:
+        res.append(("bad", what, "the file has no ARP or no ICMP packet"))
+    else:
+        res.append(("ok", what, ""))
+    return res
+
+
 def main():
-    if len(sys.argv) >= 3 and sys.argv[1] == "strip":
-        for p in packets(open(sys.argv[2]).read()):
+    args = sys.argv[1:]
+    if len(args) >= 2 and args[0] == "strip":
+        for p in packets(open(args[1]).read()):
             print("\n".join(strip(p)))
         return 0
-    if len(sys.argv) < 4 or sys.argv[1] != "compare":
+    if len(args) < 3 or args[0] not in ("compare", "summary"):
         print(__doc__, file=sys.stderr)
         return 2
-    td = packets(open(sys.argv[2]).read())
-    ps = [strip(p) for p in packets(open(sys.argv[3]).read())]
-    skip = set()
-    if len(sys.argv) > 5 and sys.argv[4] == "--skip" and sys.argv[5]:
-        skip = {int(x) for x in sys.argv[5].split(",")}
+    opts = {"--apart": "", "--ignore": ""}
+    flags = set()
+    i = 3
+    while i < len(args):
+        if args[i] in opts:
+            opts[args[i]] = args[i + 1]
+            i += 2
+        else:
+            flags.add(args[i])
+            i += 1
+    td = packets(open(args[1]).read())
+    ps = [strip(p) for p in packets(open(args[2]).read())]
+    if "--no-time" in flags:
+        # Live: each tool's own time stamps; the order of packets crossing
+        # in both directions at once may differ.
+        td = sorted([TS.sub("", p[0], count=1)] + p[1:] for p in td)
+        ps = sorted([TS.sub("", p[0], count=1)] + p[1:] for p in ps)
     res = []
     if len(td) != len(ps):
         res.append(("bad", "as many packets as tcpdump", "tcpdump %d, pktscope %d" % (len(td), len(ps))))
     else:
         res.append(("ok", "as many packets as tcpdump (%d)" % len(td), ""))
-    same, diff, cuts, skipped_same = 0, [], 0, []
+    if args[0] == "summary":
+        res += summary(td, ps)
+    else:
+        res += compare(td, ps, {int(x) for x in opts["--apart"].split(",") if x},
+                       {int(x) for x in opts["--ignore"].split(",") if x})
+    for r in res:
+        print("\t".join((r[0], r[1], r[2].replace("\t", "\\t").replace("\n", "\\n"))))
+    return 0
+
+
+def compare(td, ps, apart, ignore):
+    res = []
+    same, diff, cuts, apart_same = 0, [], 0, []
     for n, (t, p) in enumerate(zip(td, ps), 1):
         t, cut = cut_app(t)
-        if n in skip:
+        if n in ignore:
+            continue
+        if n in apart:
             if t == p:
-                skipped_same.append(n)
+                apart_same.append(n)
             continue
         cuts += cut
         if t == p:
             same += 1
         else:
             diff.append("packet %d:\n  tcpdump:  %s\n  pktscope: %s" % (n, "\n            ".join(t), "\n            ".join(p)))
-    what = "each packet's text is tcpdump's (%d compared, %d known apart, %d with tcpdump's payload decoding cut)" % (
-        len(td) - len(skip), len(skip), cuts)
+    n = len(td) - len(apart | ignore)
+    what = "each packet's text is tcpdump's (%d compared, %d with tcpdump's payload decoding cut)" % (n, cuts)
     if diff:
         res.append(("bad", what, "%d differ; first: %s" % (len(diff), "\n".join(diff[:5]))))
+    elif not n:
+        res.append(("bad", what, "no packet compared"))
     else:
         res.append(("ok", what, ""))
-    if skipped_same:
-        res.append(("bad", "the packets known apart do differ", "same as tcpdump: %s" % skipped_same))
-    elif skip:
-        res.append(("ok", "the %d packets known apart do differ" % len(skip), ""))
-    for r in res:
-        print("\t".join((r[0], r[1], r[2].replace("\t", "\\t").replace("\n", "\\n"))))
-    return 0
+    if apart_same:
+        res.append(("bad", "the %d packets known to print apart do differ" % len(apart), "same as tcpdump: %s" % apart_same))
+    elif apart:
+        res.append(("ok", "the %d packets known to print apart do differ" % len(apart), ""))
+    return res
 
 
 if __name__ == "__main__":
