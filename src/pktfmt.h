@@ -117,6 +117,10 @@ __u16 pf_csum_shouldbe(__u16 field, __u16 computed);
 const char *pf_ip4str(const struct pf *p, __u32 off, char *buf);
 const char *pf_ip6str(const struct pf *p, __u32 off, char *buf);
 const char *pf_port(const struct pf *p, __u16 port, bool tcp, char *buf, size_t len);
+const char *ps_port_str(__u16 port, bool tcp, bool numeric, char *buf, size_t len);
+/* tcpdump's name of an ICMPv6 type ("echo request", "mtrace response") or
+ * NULL. */
+const char *pf_icmp6_name(__u8 type);
 /* tcpdump's protocol name ("TCP", "ICMPv6", "Options", ...) or NULL. */
 const char *pf_ipproto_name(__u8 proto);
 

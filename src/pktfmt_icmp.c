@@ -309,7 +309,7 @@ int pf_icmp(struct pf *p, __u32 off, __u32 plen, __u32 iph, bool fragmented)
 	return PF_OK;
 }
 
-static const char *icmp6_name(__u8 type)
+const char *pf_icmp6_name(__u8 type)
 {
 	switch (type) {
 	case 1: return "destination unreachable";
@@ -414,7 +414,7 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 	}
 	PF_GET(p, off, 1);
 	type = pf_u8(p, off);
-	name = icmp6_name(type);
+	name = pf_icmp6_name(type);
 	if (name)
 		ps_text_add(p->t, "ICMP6, %s", name);
 	else

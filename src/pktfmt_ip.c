@@ -39,18 +39,23 @@ const char *pf_ip6str(const struct pf *p, __u32 off, char *buf)
 	return inet_ntop(AF_INET6, p->pkt + off, buf, PF_ADDRSTRLEN);
 }
 
-const char *pf_port(const struct pf *p, __u16 port, bool tcp, char *buf, size_t len)
+const char *ps_port_str(__u16 port, bool tcp, bool numeric, char *buf, size_t len)
 {
 	struct servent *se = NULL;
 
 	/* /etc/services only: pktscope never sends a DNS query to print. */
-	if (!p->o->numeric)
+	if (!numeric)
 		se = getservbyport(htons(port), tcp ? "tcp" : "udp");
 	if (se)
 		snprintf(buf, len, "%s", se->s_name);
 	else
 		snprintf(buf, len, "%u", port);
 	return buf;
+}
+
+const char *pf_port(const struct pf *p, __u16 port, bool tcp, char *buf, size_t len)
+{
+	return ps_port_str(port, tcp, p->o->numeric, buf, len);
 }
 
 const char *pf_ipproto_name(__u8 proto)

@@ -9,7 +9,6 @@
  * its marks (fragments, options, low TTL, malformation).
  */
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -70,53 +69,30 @@ void ps_tcp_flags_str(__u8 f, char *buf, size_t len)
 	buf[n < len ? n : len - 1] = '\0';
 }
 
-static void fmt_port(__be16 port, const char *proto, bool numeric, char *buf, size_t len)
-{
-	struct servent *se = NULL;
-
-	/* /etc/services only: pktscope never sends a DNS query to print. */
-	if (!numeric)
-		se = getservbyport(port, proto);
-	if (se)
-		snprintf(buf, len, "%s", se->s_name);
-	else
-		snprintf(buf, len, "%u", ntohs(port));
-}
-
+/* The summary's names: tcpdump's where it prints just a name, pktscope's
+ * for the messages tcpdump describes from their bytes. */
 static const char *icmp_name(const struct ps_event *e)
 {
 	__u8 type = ntohs(e->sport);
 
-	if (e->ip_ver == 4) {
-		switch (type) {
-		case 0: return "echo reply";
-		case 3: return "unreachable";
-		case 4: return "source quench";
-		case 5: return "redirect";
-		case 8: return "echo request";
-		case 11: return "time exceeded";
-		case 12: return "parameter problem";
-		case 13: return "time stamp request";
-		case 14: return "time stamp reply";
-		}
-	} else {
-		switch (type) {
-		case 1: return "destination unreachable";
-		case 2: return "packet too big";
-		case 3: return "time exceeded in-transit";
-		case 4: return "parameter problem";
-		case 128: return "echo request";
-		case 129: return "echo reply";
-		case 130: return "multicast listener query";
-		case 131: return "multicast listener report";
-		case 132: return "multicast listener done";
-		case 133: return "router solicitation";
-		case 134: return "router advertisement";
-		case 135: return "neighbor solicitation";
-		case 136: return "neighbor advertisement";
-		case 137: return "redirect";
-		case 143: return "multicast listener report v2";
-		}
+	if (e->ip_ver == 6)
+		return pf_icmp6_name(type);
+	switch (type) {
+	case 0: return "echo reply";
+	case 3: return "unreachable";
+	case 4: return "source quench";
+	case 5: return "redirect";
+	case 8: return "echo request";
+	case 9: return "router advertisement";
+	case 10: return "router solicitation";
+	case 11: return "time exceeded";
+	case 12: return "parameter problem";
+	case 13: return "time stamp request";
+	case 14: return "time stamp reply";
+	case 15: return "information request";
+	case 16: return "information reply";
+	case 17: return "address mask request";
+	case 18: return "address mask reply";
 	}
 	return NULL;
 }
@@ -177,7 +153,7 @@ static void summary_body(struct ps_text *t, const struct ps_event *e,
 	const char *bad = malformed_name(e);
 
 	if (e->ip_ver) {
-		const char *pn = e->l4_proto == IPPROTO_TCP ? "tcp" : "udp";
+		bool tcp = e->l4_proto == IPPROTO_TCP;
 		/* Ports exist only where the L4 header parsed. */
 		bool has_ports = !bad && (e->l4_ctr == PS_CTR_L4_TCP || e->l4_ctr == PS_CTR_L4_UDP);
 
@@ -185,8 +161,8 @@ static void summary_body(struct ps_text *t, const struct ps_event *e,
 		fmt_addr(e, e->daddr, dst, sizeof(dst));
 		ps_text_add(t, "%s ", e->ip_ver == 6 ? "IP6" : "IP");
 		if (has_ports) {
-			fmt_port(e->sport, pn, o->numeric, sp, sizeof(sp));
-			fmt_port(e->dport, pn, o->numeric, dp, sizeof(dp));
+			ps_port_str(ntohs(e->sport), tcp, o->numeric, sp, sizeof(sp));
+			ps_port_str(ntohs(e->dport), tcp, o->numeric, dp, sizeof(dp));
 			ps_text_add(t, "%s.%s > %s.%s: ", src, sp, dst, dp);
 		} else {
 			ps_text_add(t, "%s > %s: ", src, dst);

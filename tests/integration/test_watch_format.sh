@@ -358,3 +358,16 @@ err_case err-snap -i "$IF_B" -x -s -1
 err_case err-snap-big -i "$IF_B" -s 300000
 ps_run err-capture-x "$NS_B" capture -i "$IF_B" -w "$TMPD/x.pcap" -x
 check_usage_error "capture -x (a watch option)" err-capture-x
+
+# ------------------------------------------------- 9. output errors are counted
+
+# /dev/full takes no byte: every packet is counted as not printed, none lost
+# without a count, and watch goes on to the end of the file (exit 0).
+ps_run full "$NS_B" watch -r "$MIX" -n
+check_eq "to a full device: exit status, then printed 2000" "0 2000" \
+	"${RC[full]} $(sed -n 's/^\([0-9]*\) packets printed$/\1/p' "$TMPD/full.err")"
+timeout -k 5 "$((WAIT_S * 2))" nsenter --net="/run/netns/$NS_B" -- "$PKTSCOPE" watch -r "$MIX" -n \
+	>/dev/full 2>"$TMPD/full2.err"
+check_eq "to /dev/full: exit 0, 0 printed, all 2000 counted as not printed (output errors)" \
+	"0 0 2000" "$? $(sed -n 's/^\([0-9]*\) packets printed$/\1/p' "$TMPD/full2.err") \
+$(sed -n 's/^\([0-9]*\) packets not printed (output errors).*/\1/p' "$TMPD/full2.err")"
