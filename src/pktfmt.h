@@ -39,6 +39,8 @@ struct pf {
 	struct ps_line_state *st;    /* TCP's relative sequence numbers */
 	__u32 ll_hdr_len;            /* the link header, which -x leaves out */
 	const char *proto;           /* named by " [|proto]" */
+	bool jumped;                 /* the bytes ended where tcpdump stops all
+				      * printers, not only the current one */
 };
 
 static inline bool pf_have(const struct pf *p, __u32 off, __u32 n)

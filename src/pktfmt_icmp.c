@@ -286,6 +286,8 @@ int pf_icmp(struct pf *p, __u32 off, __u32 plen, __u32 iph, bool fragmented)
 		__u16 sum = pf_csum_fold(pf_csum_add(p, off, plen, 0));
 
 		if (sum)
+			PF_GET(p, off + 2, 2);
+		if (sum)
 			ps_text_add(p->t, " (wrong icmp cksum %x (->%x)!)", pf_be16(p, off + 2),
 				    pf_csum_shouldbe(pf_be16(p, off + 2), sum));
 	}
@@ -300,7 +302,8 @@ int pf_icmp(struct pf *p, __u32 off, __u32 plen, __u32 iph, bool fragmented)
 			p->end = inner + ilen;
 		err = pf_ip4(p, inner, ilen);
 		p->end = saved;
-		if (err)
+		/* A printer that ran out only returns: the extensions follow. */
+		if (err && !(err == PF_TRUNC && !p->jumped))
 			return err;
 		p->proto = "icmp";
 	}
@@ -405,6 +408,7 @@ int pf_icmp6(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 	if (v && !fragmented && pf_have(p, off, length)) {
 		__u16 sum = pf_l4_csum(p, iph, off, length, IPPROTO_ICMPV6), field;
 
+		PF_GET(p, off + 2, 2);
 		field = pf_be16(p, off + 2);
 		if (sum)
 			ps_text_add(p->t, "[bad icmp6 cksum 0x%04x -> 0x%04x!] ", field,

@@ -517,6 +517,7 @@ int pf_ip6(struct pf *p, __u32 off, __u32 length)
 	char src[PF_ADDRSTRLEN], dst[PF_ADDRSTRLEN];
 	__u32 plen, len, saved_end = p->end, cp, advance, total = 0;
 	bool fragmented = false, found_hbh = false;
+	unsigned long long flen;
 	__u8 nh, ph = 255;
 	int err = PF_OK, n;
 
@@ -590,16 +591,18 @@ int pf_ip6(struct pf *p, __u32 off, __u32 length)
 			break;
 		case 44: /* fragment */
 			p->proto = "frag6";
-			if (!pf_have(p, cp, 8)) {
+			/* Without -v tcpdump reads no identification; its
+			 * length is size_t arithmetic, wrapping as such. */
+			if (!pf_have(p, cp, p->o->verbose ? 8 : 4)) {
 				err = pf_trunc_jump(p);
 				goto out;
 			}
+			flen = 40ULL + plen - (cp - off) - 8;
 			if (p->o->verbose)
-				ps_text_add(p->t, "frag (0x%08x:%u|%u)", pf_be32(p, cp + 4),
-					    pf_be16(p, cp + 2) & 0xfff8, plen + 40 - (cp - off) - 8);
+				ps_text_add(p->t, "frag (0x%08x:%u|%llu)", pf_be32(p, cp + 4),
+					    pf_be16(p, cp + 2) & 0xfff8, flen);
 			else
-				ps_text_add(p->t, "frag (%u|%u)", pf_be16(p, cp + 2) & 0xfff8,
-					    plen + 40 - (cp - off) - 8);
+				ps_text_add(p->t, "frag (%u|%llu)", pf_be16(p, cp + 2) & 0xfff8, flen);
 			/* A later fragment has no header to decode. */
 			if (pf_be16(p, cp + 2) & 0xfff8)
 				goto out;

@@ -55,7 +55,22 @@ int pf_trunc_jump(struct pf *p)
 {
 	ps_text_add(p->t, " [|%s]", p->proto);
 	p->ll_hdr_len = 0;
+	p->jumped = true;
 	return PF_TRUNC;
+}
+
+static const char *arp_hrd_name(__u16 hrd, char *buf, size_t len)
+{
+	switch (hrd) {
+	case 1: return "Ethernet";
+	case 6: return "TokenRing";
+	case 7: return "ArcNet";
+	case 23: return "Strip";
+	case 24: return "IEEE 1394";
+	case 32: return "InfiniBand";
+	}
+	snprintf(buf, len, "Unknown Hardware (%u)", hrd);
+	return buf;
 }
 
 static void mac(struct pf *p, __u32 off)
@@ -103,7 +118,8 @@ static bool all_zero(const struct pf *p, __u32 off, __u32 n)
 	return true;
 }
 
-/* ARP over Ethernet hardware (the kind the datapath parses). */
+/* ARP with hardware addresses tcpdump prints as Ethernet's (all but ATM's
+ * and Frame Relay's, which have printers of their own). */
 static int arp(struct pf *p, __u32 off, __u32 length)
 {
 	static const char *const ops[] = {
@@ -114,6 +130,7 @@ static int arp(struct pf *p, __u32 off, __u32 length)
 	__u8 hln, pln;
 	__u32 sha, spa, tha, tpa;
 	const char *pro_name;
+	char hname[32];
 
 	p->proto = "arp";
 	PF_GET(p, off, 8);
@@ -122,9 +139,7 @@ static int arp(struct pf *p, __u32 off, __u32 length)
 	hln = pf_u8(p, off + 4);
 	pln = pf_u8(p, off + 5);
 	op = pf_be16(p, off + 6);
-	/* Other hardware types have printers (ATM, Frame Relay) or names of
-	 * their own. */
-	if (hrd != 1)
+	if (hrd == 15 || hrd == 19)
 		return PF_NOTSUP;
 	sha = off + 8;
 	spa = sha + hln;
@@ -137,7 +152,8 @@ static int arp(struct pf *p, __u32 off, __u32 length)
 		pro_name = ethertype_name(pro);
 		if (!pro_name)
 			return PF_NOTSUP;
-		ps_text_add(p->t, "Ethernet (len %u), %s (len %u)", hln, pro_name, pln);
+		ps_text_add(p->t, "%s (len %u), %s (len %u)", arp_hrd_name(hrd, hname, sizeof(hname)),
+			    hln, pro_name, pln);
 		if (!p->o->verbose)
 			goto out;
 	}

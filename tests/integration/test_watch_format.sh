@@ -110,6 +110,108 @@ for s in 34 54 80; do
 	done
 done
 
+# ------------------------------------------------- 2b. seeded random frames
+
+# 6000 frames with random fields in the headers pktscope decodes (VLAN
+# tags, IPv4 options, IPv6 option and fragment headers, TCP options, ICMP
+# and ICMPv6 types with quoted datagrams, ARP operations), some cut short.
+# Every one the datapath finds valid and pktscope prints as tcpdump (not
+# its summary of what it does not decode) must equal tcpdump's text, in
+# full and cut to a snap length.
+RND_PY='
+import random, struct, sys
+random.seed(int(sys.argv[2]))
+out = open(sys.argv[1], "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+R = random.randrange
+def rb(n):
+    return bytes(R(256) for _ in range(n))
+def ip4(proto, payload, opts=b"", frag=0, tos=0):
+    ihl = 5 + len(opts) // 4
+    return struct.pack(">BBHHHBBH4s4s", 0x40 | ihl, tos, 20 + len(opts) + len(payload), R(65536),
+                       frag, R(256), proto, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + opts + payload
+def tcp():
+    doff = random.choice([5, 6, 8, 10, 15])
+    kinds = [0, 1, 2, 3, 4, 5, 6, 8, 19, 20, 28, 29, 34, 254, 99]
+    o = bytes(random.choice(kinds) if i % 3 == 0 else R(20) for i in range((doff - 5) * 4))
+    return struct.pack(">HHIIBBHHH", 40000 + R(100), 5000 + R(100), R(2**32), R(2**32), doff << 4,
+                       R(256), R(65536), 0, R(65536)) + o + rb(R(40))
+def l4(proto):
+    if proto == 6:
+        return tcp()
+    if proto == 17:
+        return struct.pack(">HHHH", 40000 + R(100), 41000 + R(100), 8 + R(40), 0) + rb(R(40))
+    return rb(R(60))
+def frame():
+    eth = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1])
+    tags = b"".join(struct.pack(">HH", random.choice([0x8100, 0x88a8, 0x9100, 0x9200]), R(65536))
+                    for _ in range(random.choice([0, 0, 0, 1, 2])))
+    k = random.random()
+    if k < 0.45:
+        proto = random.choice([1, 1, 6, 6, 17, 17, 58, 59, 253])
+        opts = b""
+        if random.random() < 0.3:
+            opts = bytes([random.choice([0, 1, 7, 68, 130, 131, 137, 148, 82, 99]), R(40)]) + rb(4 * R(1, 10) - 2)
+        if proto == 1:
+            t = random.choice([0, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 42])
+            iproto = random.choice([6, 17, 47, 1])
+            payload = bytes([t, R(20)]) + rb(6) + ip4(iproto, l4(iproto)) + rb(R(120))
+        else:
+            payload = l4(proto)
+        f = eth + tags + b"\x08\x00" + ip4(proto, payload, opts, random.choice([0, 0, 0, 0x4000, 0x2000, 0x0001]), R(256))
+    elif k < 0.8:
+        nh = random.choice([0, 60, 44, 6, 17, 58, 58, 58, 59])
+        cur, payload = nh, b""
+        for _ in range(R(4)):
+            if cur in (0, 60):
+                n2, ln = random.choice([6, 17, 58, 60, 44]), R(3)
+                body = bytes(random.choice([0, 1, 5, 0x3e, 0x7f]) if i % 2 == 0 else R(10) for i in range(6 + 8 * ln))
+                payload, cur = payload + bytes([n2, ln]) + body, n2
+            elif cur == 44:
+                n2 = random.choice([6, 17, 58])
+                payload, cur = payload + bytes([n2, 0]) + struct.pack(">HI", random.choice([0, 1, 8, 9]), R(2**32)), n2
+        if cur == 58:
+            t = random.choice([1, 2, 3, 4, 128, 129, 133, 135, 136, 137, 141, 144, 200, 250])
+            inner = struct.pack(">IHBB16s16s", 0x60000000, 20, random.choice([6, 17, 0]), 64,
+                                bytes([0xfd] + [0] * 14 + [2]), bytes([0xfd] + [0] * 14 + [7])) + l4(random.choice([6, 17]))[:20]
+            payload += bytes([t, R(8), 0, 0]) + rb(4) + (inner if t < 5 else rb(R(40)))
+        elif cur in (6, 17):
+            payload += l4(cur)
+        f = eth + tags + b"\x86\xdd" + struct.pack(">IHBB16s16s", 0x60000000 | R(2**28), len(payload), nh, R(256),
+                                                   bytes([0xfd] + [0] * 14 + [1]), bytes([0xfd] + [0] * 14 + [2])) + payload
+    elif k < 0.9:
+        hln, pln = random.choice([(6, 4), (6, 4), (8, 4), (0, 4), (6, 16)])
+        f = eth + tags + b"\x08\x06" + struct.pack(">HHBBH", random.choice([1, 1, 6]), 0x0800, hln, pln,
+                                                   random.choice([1, 2, 3, 4, 8, 9])) + rb(2 * (hln + pln))
+    else:
+        f = eth + tags + struct.pack(">H", random.choice([0x88b5, 0x88b6, 0x0026, 0x8847])) + rb(R(60))
+    if len(f) < 60 and random.random() < 0.7:
+        f += bytes(60 - len(f))
+    return f
+for i in range(int(sys.argv[3])):
+    f = frame()
+    out.write(struct.pack("<IIII", 1700000000 + i // 1000, (i % 1000) * 1000, len(f), len(f)) + f)
+'
+RND=$TMPD/random.pcap
+"$PY" -c "$RND_PY" "$RND" 23 6000 || bail "the random frames are written"
+watch_run rnd-json -r "$RND" --json
+jq -r 'select(.type == "packet") | if .malformed then "bad" else "ok" end' "$TMPD/rnd-json.out" >"$TMPD/rnd.valid"
+editcap -s 70 "$RND" "$TMPD/rnd-cut.pcap" || bail "editcap -s 70"
+for opts in "-e" "-vv" "-x" "-e -v -XX"; do
+	for s in 0 70; do
+		label=rnd-s$s${opts// /}
+		in=$RND
+		[ "$s" = 0 ] || in=$TMPD/rnd-cut.pcap
+		# shellcheck disable=SC2086
+		watch_run "$label" -r "$RND" -n -s "$s" $opts
+		# shellcheck disable=SC2086
+		tcpdump -r "$in" -n $opts >"$TMPD/$label.td" 2>/dev/null
+		"$PY" "$WF" compare "$TMPD/$label.td" "$TMPD/$label.out" --valid "$TMPD/rnd.valid" --min 4800 \
+			>"$TMPD/$label.cmp" 2>&1
+		tap_wf "random frames, $opts, $([ "$s" = 0 ] && echo whole || echo "cut to $s bytes")" "$TMPD/$label.cmp"
+	done
+done
+
 # ------------------------------------------------- 3. without frame bytes
 
 for f in valid mix; do

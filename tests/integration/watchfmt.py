@@ -3,6 +3,7 @@
 
   watchfmt.py strip PKTSCOPE_OUT     tcpdump's text from pktscope's
   watchfmt.py compare TCPDUMP_OUT PKTSCOPE_OUT [--apart N,..] [--ignore N,..] [--no-time]
+                      [--valid VERDICTS --min N]
   watchfmt.py summary TCPDUMP_OUT PKTSCOPE_OUT
 
 A packet is the lines from one starting with a time stamp (HH:MM:SS.uuuuuu)
@@ -17,7 +18,10 @@ payloads by port (": HTTP" after "length N": pktscope stops at the length),
 and compares each packet's whole text.  Packets numbered in --apart (from 1)
 are the ones pktscope is known not to print as tcpdump (protocols it does
 not decode): they must differ.  --ignore leaves packets out (frames cut
-short, where they may or may not).  --no-time compares the packets without
+short, where they may or may not).  --valid names a file with one line per
+packet, "ok" where the datapath found it valid: the others, and those
+pktscope printed its own summary of, are left out, and at least --min
+packets must be compared.  --no-time compares the packets without
 time stamps, in any order (live: each tool has its own clock).
 'summary' checks pktscope's line without frame bytes: ARP lines equal
 tcpdump's, ICMP/ICMPv6 lengths too.  Prints TSV "ok|bad <tab> what <tab>
@@ -29,6 +33,9 @@ import sys
 TS = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} ")
 PREFIX = re.compile(r"^(\d\d:\d\d:\d\d\.\d{6} )\S+ (?:In |Out) (?:\((?:xdp|tc|socket)\) )?(?:vlan (?:\(qinq\) )?)?")
 SUFFIX = re.compile(r", \d+ bytes(?: \[[^\]]*\])*$")
+# pktscope's own summary, after the strip: an IP line ends with its TTL,
+# other frames name only their EtherType.
+SUMMARY = re.compile(r"(, (?:ttl|hlim) \d+|ethertype 0x[0-9a-f]{4}|: frame|ARP|IP6?)$")
 TCP_APP = re.compile(r"^(.*Flags \[[^\]]*\].*, length \d+): .*$")
 
 
@@ -105,7 +112,7 @@ def main():
     if len(args) < 3 or args[0] not in ("compare", "summary"):
         print(__doc__, file=sys.stderr)
         return 2
-    opts = {"--apart": "", "--ignore": ""}
+    opts = {"--apart": "", "--ignore": "", "--valid": "", "--min": "0"}
     flags = set()
     i = 3
     while i < len(args):
@@ -127,11 +134,22 @@ def main():
         res.append(("bad", "as many packets as tcpdump", "tcpdump %d, pktscope %d" % (len(td), len(ps))))
     else:
         res.append(("ok", "as many packets as tcpdump (%d)" % len(td), ""))
+    ignore = {int(x) for x in opts["--ignore"].split(",") if x}
+    if opts["--valid"]:
+        # Random frames: those the datapath found malformed, and those
+        # pktscope printed its summary of (what it does not decode), are
+        # not compared; at least --min of them must be.
+        verdicts = [l.strip() for l in open(opts["--valid"])]
+        for n, p in enumerate(ps, 1):
+            if n > len(verdicts) or verdicts[n - 1] != "ok" or SUMMARY.search(p[0]):
+                ignore.add(n)
+        n = len(ps) - len(ignore)
+        res.append(("ok" if n >= int(opts["--min"]) else "bad",
+                    "at least %s packets printed as tcpdump (%d)" % (opts["--min"], n), ""))
     if args[0] == "summary":
         res += summary(td, ps)
     else:
-        res += compare(td, ps, {int(x) for x in opts["--apart"].split(",") if x},
-                       {int(x) for x in opts["--ignore"].split(",") if x})
+        res += compare(td, ps, {int(x) for x in opts["--apart"].split(",") if x}, ignore)
     for r in res:
         print("\t".join((r[0], r[1], r[2].replace("\t", "\\t").replace("\n", "\\n"))))
     return 0
