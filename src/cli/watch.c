@@ -137,10 +137,12 @@ static int out_packet(struct watch_out *w, size_t start)
 		size_t cap = w->cap ? 2 * w->cap : 64;
 		size_t *ends = realloc(w->ends, cap * sizeof(*ends));
 
-		if (!ends)
+		if (ends) {
+			w->ends = ends;
+			w->cap = cap;
+		} else {
 			w->buf.oom = true;
-		else
-			w->ends = ends, w->cap = cap;
+		}
 	}
 	if (w->buf.oom) {
 		ps_text_cut(&w->buf, start);
@@ -182,15 +184,13 @@ static int print_event(void *ctx, const struct ps_event *e, const __u8 *data, __
 {
 	struct watch_out *w = ctx;
 	size_t start = w->buf.len;
-	int err;
 
 	if (w->closed)
 		return -EPIPE;
 	if (w->a->json)
 		return json_packet(w, e, data, ts_ns, ifname);
 	ps_line_text(&w->buf, e, data, ts_ns, ifname, &w->a->line, w->st);
-	err = out_packet(w, start);
-	return err;
+	return out_packet(w, start);
 }
 
 /*
