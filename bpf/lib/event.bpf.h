@@ -104,6 +104,7 @@ static __always_inline void ps_event_addrs(void *ctx, bool is_xdp, const struct 
 		ps_load(ctx, is_xdp, l3 + 14, e->saddr, 4);
 		ps_load(ctx, is_xdp, l3 + 8, e->saddr + 4, 6); /* sender MAC */
 		ps_load(ctx, is_xdp, l3 + 24, e->daddr, 4);
+		ps_load(ctx, is_xdp, l3 + 18, e->daddr + 4, 6); /* target MAC */
 	}
 }
 
@@ -168,6 +169,7 @@ static __always_inline void ps_emit(void *ctx, bool is_xdp, const struct ps_ctx 
 	e->eth_proto = p->eth_proto;
 	e->sport = p->sport;
 	e->dport = p->dport;
+	e->vlan_tags = p->vlan_q + p->vlan_ad;
 	if (p->vlan_q)
 		e->flags |= PS_EVF_VLAN_Q;
 	if (p->vlan_ad)

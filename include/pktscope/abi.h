@@ -240,14 +240,16 @@ struct ps_event {
 	__u8 tcp_flags;  /* PS_TCP_*, when the TCP header is valid */
 	__u8 ttl;
 	__u8 flags;      /* PS_EVF_* */
-	__u8 pad;
+	__u8 vlan_tags;  /* VLAN tags on the wire (one the kernel moved into
+			  * metadata included): the link header is
+			  * 14 + 4 * vlan_tags bytes */
 	__be16 eth_proto; /* innermost EtherType */
 	__be16 sport;    /* TCP/UDP ports; ICMP type and code; ARP opcode */
 	__be16 dport;
 	__u16 l4_payload; /* bytes after the L4 header within the IP length */
 	__u8 saddr[16];  /* IPv4 in the first 4 bytes; ARP: sender IPv4, then
 			  * sender MAC in bytes 4-9 */
-	__u8 daddr[16];  /* ARP target address */
+	__u8 daddr[16];  /* ARP: target IPv4, then target MAC in bytes 4-9 */
 	__u8 pad2[2];
 	struct ps_pcap_rec rec; /* time, caplen, wire length */
 };

@@ -87,8 +87,8 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		{},
 	};
 	/* Options one command has and the other has not. */
-	static const char watch_only[] = "n";
-	static const char capture_only[] = "swCG";
+	static const char watch_only[] = "neSxXAl";
+	static const char capture_only[] = "wCG";
 	const char *name = cmd_name(cmd);
 	bool snap_set = false;
 	long v;
@@ -100,7 +100,7 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 	a->dp.events = true;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":i:r:c:B:s:w:C:G:nvh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":i:r:c:B:s:w:C:G:nvheSxXAl", longopts, NULL)) != -1) {
 		if ((opt < 256 && opt != '?' && opt != ':' &&
 		     strchr(cmd == EV_WATCH ? capture_only : watch_only, opt)) ||
 		    (cmd == EV_WATCH && (opt == OPT_PCAPNG || opt == OPT_NO_DIO))) {
@@ -193,6 +193,24 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		case 'n':
 			a->line.numeric = true;
 			break;
+		case 'e':
+			a->line.eth = true;
+			break;
+		case 'S':
+			a->line.abs_seq = true;
+			break;
+		case 'x':
+			a->line.hex++;
+			break;
+		case 'X':
+			a->line.hex_ascii++;
+			break;
+		case 'A':
+			a->line.ascii++;
+			break;
+		case 'l':
+			a->line_buffered = true;
+			break;
 		case 'v':
 			a->line.verbose++;
 			ps_verbose = a->line.verbose > 1;
@@ -222,6 +240,9 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 		}
 		if (!snap_set)
 			a->dp.snaplen = PS_SNAPLEN_MAX;
+	} else if (!snap_set) {
+		/* Frame bytes only for the options that print from them. */
+		a->dp.snaplen = ps_line_snaplen(&a->line);
 	}
 	return 0;
 }

@@ -38,7 +38,8 @@ struct ev_args {
 	long count;               /* -c: packets */
 	double duration;          /* --duration: seconds, 0 = none */
 	bool json;
-	struct ps_line_opts line; /* watch: -n, -v */
+	struct ps_line_opts line; /* watch: -n, -v, -e, -x, -X, -A, -S */
+	bool line_buffered;       /* watch -l */
 	/* capture */
 	const char *write;        /* -w */
 	bool pcapng;
