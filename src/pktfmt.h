@@ -84,6 +84,10 @@ int pf_trunc_jump(struct pf *p);
  * leaves the -e part in the text and p->ll_hdr_len set; 'body' is where
  * the payload's text starts. */
 int pf_frame(struct pf *p, size_t *body);
+/* The same for a record of another link type (p->o->cooked): tcpdump's -e
+ * text of its link header (SLL, SLL2, NULL, LOOP, raw IP), then its
+ * payload. */
+int pf_cooked(struct pf *p, size_t *body);
 
 /* pktfmt_ip.c: an IPv4 or IPv6 datagram at 'off', 'length' bytes on the
  * wire as the layer below counts them. */

@@ -4,7 +4,10 @@
  * each VLAN tag as "vlan V, p P, "), and ARP as tcpdump 4.99 prints them.
  */
 #include <stdio.h>
+#include <string.h>
 #include "pktfmt.h"
+#include "capread.h"
+#include "linkview.h"
 
 #define ETH_HLEN 14
 #define ETH_MAX_LENGTH_VAL 1500 /* type field values up to here are 802.3 lengths */
@@ -280,6 +283,89 @@ int pf_frame(struct pf *p, size_t *body)
 			pf_hex_ascii(p->t, "\n\t", p->pkt + off, p->caplen - off);
 		return PF_OK;
 	}
+	switch (type) {
+	case 0x0800:
+		return pf_ip4(p, off, length);
+	case 0x86dd:
+		return pf_ip6(p, off, length);
+	case 0x0806:
+		return arp(p, off, length);
+	}
+	return PF_NOTSUP;
+}
+
+/* tcpdump's print-sll.c names of the cooked header's packet types. */
+static const char *sll_type_name(__u8 t)
+{
+	static const char *const names[] = { "In", "B", "M", "P", "Out" };
+
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
+}
+
+/* print-null.c: BSD address families. */
+static const char *af_name(__u32 af)
+{
+	switch (af) {
+	case 2: return "IPv4";
+	case 24:
+	case 28:
+	case 30: return "IPv6";
+	default: return "Unknown";
+	}
+}
+
+int pf_cooked(struct pf *p, size_t *body)
+{
+	const __u8 *d = p->pkt;
+	struct ps_linkview v;
+	__u32 off, length;
+	__u16 type;
+
+	p->proto = "link";
+	p->ll_hdr_len = 0;
+	*body = p->t->len;
+	if (ps_linkview(p->o->linktype, d, p->caplen, p->wirelen, &v) || !v.synth)
+		return PF_NOTSUP;
+	off = v.hdrlen;
+	type = (__u16)v.eth[12] << 8 | v.eth[13];
+	if (p->o->eth) {
+		switch (p->o->linktype) {
+		case PS_LINKTYPE_LINUX_SLL:
+			ps_text_add(p->t, "%3s ", sll_type_name(d[1]));
+			linkaddr(p, 6, pf_be16(p, 4) < 8 ? pf_be16(p, 4) : 8);
+			ps_text_add(p->t, " ");
+			break;
+		case PS_LINKTYPE_LINUX_SLL2:
+			/* tcpdump prints the interface by the name the
+			 * reading host gives its index; pktscope by the index. */
+			ps_text_add(p->t, "ifindex %u ", pf_be32(p, 4));
+			linkaddr(p, 12, d[11] < 8 ? d[11] : 8);
+			ps_text_add(p->t, " ");
+			break;
+		case PS_LINKTYPE_NULL:
+		case PS_LINKTYPE_LOOP: {
+			__u32 af;
+
+			memcpy(&af, d, 4);
+			if (p->o->linktype == PS_LINKTYPE_LOOP)
+				af = ntohl(af);
+			else if (af & 0xffff0000u)
+				af = __builtin_bswap32(af);
+			ps_text_add(p->t, "AF %s (%u), length %u: ", af_name(af), af, p->wirelen);
+			break;
+		}
+		default: /* raw IP */
+			ps_text_add(p->t, "ip: ");
+		}
+		if (p->o->linktype == PS_LINKTYPE_LINUX_SLL ||
+		    p->o->linktype == PS_LINKTYPE_LINUX_SLL2) {
+			ethertype_print(p, type);
+			ps_text_add(p->t, ", length %u: ", p->wirelen);
+		}
+	}
+	p->ll_hdr_len = off;
+	*body = p->t->len;
+	length = p->wirelen - off;
 	switch (type) {
 	case 0x0800:
 		return pf_ip4(p, off, length);

@@ -259,7 +259,7 @@ void ps_line_text(struct ps_text *t, const struct ps_event *e, const __u8 *data,
 		ps_text_add(t, "vlan%s ", (e->flags & PS_EVF_VLAN_AD) ? " (qinq)" : "");
 	if (bytes) {
 		size_t body;
-		int err = pf_frame(&p, &body);
+		int err = o->cooked ? pf_cooked(&p, &body) : pf_frame(&p, &body);
 
 		/* The datapath's verdict on a malformed packet, rather than
 		 * tcpdump's way of reporting one. */
@@ -408,7 +408,7 @@ static void json_bytes(json_t *o, const struct ps_event *e, const __u8 *d)
 }
 
 json_t *ps_line_json(const struct ps_event *e, const __u8 *data, __u64 ts_ns, const char *ifname,
-		     bool with_data)
+		     bool with_data, bool cooked)
 {
 	char when[48], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], fl[16];
 	const char *bad = malformed_name(e);
@@ -459,7 +459,10 @@ json_t *ps_line_json(const struct ps_event *e, const __u8 *data, __u64 ts_ns, co
 		json_object_set_new(o, "l4", json_string(ps_counter_info[e->l4_ctr].name));
 	json_object_set_new(o, "malformed", bad ? json_string(bad) : json_null());
 	if (data && e->rec.caplen) {
-		json_bytes(o, e, data);
+		/* The fields read from an Ethernet frame's bytes; a record of
+		 * another link type has its hex only. */
+		if (!cooked)
+			json_bytes(o, e, data);
 		if (with_data) {
 			static const char hx[] = "0123456789abcdef";
 			struct ps_text h = {};

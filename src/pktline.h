@@ -17,6 +17,10 @@ struct ps_line_opts {
 	int hex_ascii; /* -X: in hex and ASCII (2: -XX) */
 	int ascii;     /* -A: as ASCII (2: -AA) */
 	bool abs_seq;  /* -S: absolute TCP sequence numbers */
+	/* -r: the bytes are a record of this LINKTYPE_* (src/capread.h),
+	 * not an Ethernet frame; set per record */
+	bool cooked;
+	__u32 linktype;
 };
 
 /* Frame bytes an event needs for these options by default: 0 when the
@@ -38,10 +42,10 @@ void ps_line_state_free(struct ps_line_state *st);
 void ps_line_text(struct ps_text *t, const struct ps_event *e, const __u8 *data, __u64 ts_ns,
 		  const char *ifname, const struct ps_line_opts *o, struct ps_line_state *st);
 /* The same as one JSON object (field names are stable: README lists them);
- * the fields of the frame's bytes when there are some, and its hex with
- * 'with_data'. */
+ * the fields of the frame's bytes when there are some (and it is Ethernet:
+ * not 'cooked'), and its hex with 'with_data'. */
 json_t *ps_line_json(const struct ps_event *e, const __u8 *data, __u64 ts_ns, const char *ifname,
-		     bool with_data);
+		     bool with_data, bool cooked);
 /* "2026-11-21T10:00:00.123456789Z" (UTC) from CLOCK_REALTIME ns. */
 void ps_iso_time(__u64 ts_ns, char *buf, size_t len);
 /* tcpdump's flag letters: "S", "S.", "F.", "R", "P." ... "none" for 0. */

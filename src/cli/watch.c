@@ -156,9 +156,9 @@ static int out_packet(struct watch_out *w, size_t start)
 }
 
 static int json_packet(struct watch_out *w, const struct ps_event *e, const __u8 *data,
-		       __u64 ts_ns, const char *ifname)
+		       __u64 ts_ns, const char *ifname, bool cooked)
 {
-	json_t *o = ps_line_json(e, data, ts_ns, ifname, w->with_data);
+	json_t *o = ps_line_json(e, data, ts_ns, ifname, w->with_data, cooked);
 	size_t start = w->buf.len, n;
 	char *room;
 
@@ -185,11 +185,20 @@ static int print_event(void *ctx, const struct ps_event *e, const __u8 *data, __
 	struct watch_out *w = ctx;
 	size_t start = w->buf.len;
 
+	struct ps_line_opts o = w->a->line;
+
 	if (w->closed)
 		return -EPIPE;
+	/* -r: the record's own link type says how to read its bytes. */
+	if (w->a->file) {
+		const struct ps_replay_rec *rr = ps_replay_current(w->a->replay);
+
+		o.linktype = rr->iface->linktype;
+		o.cooked = o.linktype != PS_LINKTYPE_ETHERNET;
+	}
 	if (w->a->json)
-		return json_packet(w, e, data, ts_ns, ifname);
-	ps_line_text(&w->buf, e, data, ts_ns, ifname, &w->a->line, w->st);
+		return json_packet(w, e, data, ts_ns, ifname, o.cooked);
+	ps_line_text(&w->buf, e, data, ts_ns, ifname, &o, w->st);
 	return out_packet(w, start);
 }
 

@@ -267,3 +267,28 @@ elif [ "${CI:-}" = true ]; then
 else
 	skip "live BIG TCP frames" "iperf3 is not installed"
 fi
+
+# ------------------------------------------- 6. watch over other link types
+
+# watch -e/-v/-x prints tcpdump's text for records of other link types too:
+# their own link header with -e, the network layer's bytes with -x.  Lines
+# compared by the README's rule (pktscope's interface, direction, hook,
+# size and marks taken out); IP, IPv6 and ARP records (the others have
+# pktscope's summary), DNS, which pktscope does not decode, left out.
+# LINUX_SLL2 is not: tcpdump names its interface by the reading host's own
+# interface of that index.
+strip_ps() { sed -E 's/^([0-9:.]+) [^ ]+ (In |Out) (\([a-z]+\) )?/\1 /; s/, [0-9]+ bytes( \[[^]]*\])*$//'; }
+for lt in sll raw ipv4 ipv6 null loop; do
+	e='not port 53'
+	[ "$lt" = sll ] && e='not port 53 and (ip or ip6 or arp)'
+	# a NULL header in the other byte order is not 'ip' to libpcap: its DNS
+	# packet would still pass 'not port 53'
+	[ "$lt" = null ] && e='tcp or icmp or (udp and not port 53)'
+	for f in -e "-e -v" -x -xx -X; do
+		# shellcheck disable=SC2086
+		got=$("$PKTSCOPE" watch -r "$lt.pcap" -n $f "$e" 2>/dev/null | strip_ps)
+		# shellcheck disable=SC2086
+		want=$(tcpdump -r "$lt.pcap" -n $f "$e" 2>/dev/null)
+		check_eq "$lt: watch $f prints tcpdump's $(grep -c '^[0-9]' <<<"$want") lines" "$want" "$got"
+	done
+done
