@@ -239,6 +239,13 @@ static void dump(struct ps_text *t, const __u8 *data, __u32 caplen, __u32 ll,
 	}
 }
 
+/* Not malformed: headers there are but that could not be read (beyond the
+ * hook's linear data, or beyond what a file's record kept). */
+static bool unparsed(const struct ps_event *e)
+{
+	return e->result == PS_CTR_NONLINEAR || e->result == PS_CTR_SNAPLEN;
+}
+
 void ps_line_text(struct ps_text *t, const struct ps_event *e, const __u8 *data, __u64 ts_ns,
 		  const char *ifname, const struct ps_line_opts *o, struct ps_line_state *st)
 {
@@ -263,7 +270,7 @@ void ps_line_text(struct ps_text *t, const struct ps_event *e, const __u8 *data,
 
 		/* The datapath's verdict on a malformed packet, rather than
 		 * tcpdump's way of reporting one. */
-		if (err == PF_NOTSUP || (bad && e->result != PS_CTR_NONLINEAR)) {
+		if (err == PF_NOTSUP || (bad && !unparsed(e))) {
 			ps_text_cut(t, body);
 			summary_body(t, e, o);
 		}
@@ -283,7 +290,7 @@ void ps_line_text(struct ps_text *t, const struct ps_event *e, const __u8 *data,
 	if (e->flags & PS_EVF_TTL_LOW)
 		ps_text_add(t, " [ttl low]");
 	if (bad)
-		ps_text_add(t, " [%s: %s]", e->result == PS_CTR_NONLINEAR ? "unparsed" : "malformed",
+		ps_text_add(t, " [%s: %s]", unparsed(e) ? "unparsed" : "malformed",
 			    bad);
 	if (bytes)
 		dump(t, data, e->rec.caplen, p.ll_hdr_len, o);
