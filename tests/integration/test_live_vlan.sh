@@ -33,7 +33,7 @@ setup_pair
 IFX_B=$(ifindex "$NS_B" "$IF_B")
 PRIMER=c0ffee0d # ping -p: the payload that marks the primer pings
 
-gro_off "$NS_B" "$IF_B" || diag "could not turn GRO off on $IF_B"
+gro_off "$NS_B" "$IF_B" || setup_failed "could not turn GRO off on $IF_B"
 
 # The frames of a file, one hex string per frame, sorted; primer pings out.
 frame_hex() {
