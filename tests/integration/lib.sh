@@ -246,10 +246,11 @@ setup_pair() {
 
 # An 802.1Q subinterface IFNAME.VID on each side, 198.18.VID.1/.2 with static
 # neighbours: the kernel's own VLAN traffic.  Returns 1 (and creates
-# nothing) when the kernel has no 802.1Q support.
+# nothing) when the kernel has no 802.1Q support, ip's error in
+# $TMPD/vlan.err.
 setup_vlan() { # vid
 	local v=$1
-	ip -n "$NS_A" link add link "$IF_A" name "$IF_A.$v" type vlan id "$v" 2>/dev/null || return 1
+	ip -n "$NS_A" link add link "$IF_A" name "$IF_A.$v" type vlan id "$v" 2>"$TMPD/vlan.err" || return 1
 	ip -n "$NS_B" link add link "$IF_B" name "$IF_B.$v" type vlan id "$v" || bail "vlan $v on $IF_B"
 	ip -n "$NS_A" addr add "198.18.$v.1/24" dev "$IF_A.$v"
 	ip -n "$NS_B" addr add "198.18.$v.2/24" dev "$IF_B.$v"

@@ -287,7 +287,8 @@ if [ "$HAVE_VLAN" = yes ]; then
 	run_vlan xdp-generic --hook xdp --xdp-mode generic
 	run_vlan tc --hook tc
 else
-	skip "ping over an 802.1Q subinterface, at each hook" "this kernel has no 802.1Q support (ip link add type vlan fails)"
+	skip "ping over an 802.1Q subinterface, at each hook" \
+		"this kernel has no 802.1Q support (ip link add type vlan: $(head -c 200 "$TMPD/vlan.err" | tr '\n' ' '))"
 fi
 
 # -r: the same frames through BPF_PROG_TEST_RUN, at each hook.  Every frame
