@@ -13,7 +13,7 @@ of them.
 - 'pmacct EXPECTED CSV': checks nfacctd's print plugin CSV against them.
 
 The checks print one line per verdict, "ok|bad<TAB>what<TAB>expected<TAB>got",
-for tap_compare in lib.sh.  Only the standard library.
+for lib.sh's verdicts (exit status 1 when one is bad).  Only the standard library.
 """
 import calendar
 import ipaddress
@@ -181,6 +181,7 @@ def verdicts(expected, got, fields_of):
                     "all %d equal" % len(exp), "%d differ: %s" % (len(bad), "; ".join(bad[:3]))))
     for v in out:
         print("\t".join(v))
+    return 1 if any(v[0] == "bad" for v in out) else 0
 
 
 def parse_nfdump_raw(path):
@@ -272,11 +273,11 @@ def main(argv):
             got = parse_nfdump_raw(argv[3])
         else:
             got = parse_pmacct_csv(argv[3])
-        verdicts(expected, got, [c[0] for c in CHECKS])
+        return verdicts(expected, got, [c[0] for c in CHECKS])
     else:
         sys.exit("usage: ipfixcmp.py gen SEED N DIR | fromflows JSONL DIR | "
                  "{nfdump,pmacct} EXPECTED FILE")
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    sys.exit(main(sys.argv))

@@ -62,7 +62,20 @@ nok() {
 	_F=$((_F + 1))
 	echo "not ok $_T - $*"
 }
+# Under CI (CI=true in the environment) nothing is skipped: a missing peer
+# tool or a failed set-up step is a failed check there, so CI never passes
+# with checks left out.  Elsewhere a skip, with its reason.
+in_ci() { [[ ${CI:-} =~ ^([Tt][Rr][Uu][Ee]|1|[Yy][Ee][Ss])$ ]]; }
+# A set-up step that failed where the checks still run without it (they
+# may fail for that reason): a failed check under CI, a note elsewhere.
+setup_failed() { # what failed
+	if in_ci; then nok "set-up: $*"; else diag "set-up: $*"; fi
+}
 skip() { # description, reason
+	if in_ci; then
+		nok "$1: not run under CI=true, where that is a failure: $2"
+		return
+	fi
 	_T=$((_T + 1))
 	echo "ok $_T - $1 # skip $2"
 }
@@ -80,7 +93,8 @@ check() { # description, command...: ok when the command succeeds
 	shift
 	if "$@"; then ok "$d"; else nok "$d"; fi
 }
-# Turns pkt.py compare output (ok|bad, what, expected, got) into checks.
+# Turns a comparison helper's verdicts (ok|bad, what, expected, got: pkt.py
+# compare, conv.py, ipfixcmp.py) into checks.
 tap_compare() { # prefix, file
 	local v what exp got
 	while IFS=$'\t' read -r v what exp got; do
@@ -92,6 +106,37 @@ tap_compare() { # prefix, file
 			diag "     got: $got"
 		fi
 	done <"$2"
+}
+
+# Runs a comparison helper, its verdict lines to FILE; the helper itself
+# failing is one failed check, so that a crash never takes its checks with
+# it unseen: a Python traceback, an exit status other than 0 (all ok) or 1
+# (some bad), 1 without a bad verdict, or no verdict at all.
+helper_run() { # label, file, command...
+	local label=$1 out=$2 rc what
+	shift 2
+	"$@" >"$out" 2>"$out.err"
+	rc=$?
+	case $1:${2:-} in
+	*:-c) what="python3 -c" ;;
+	"$PY":* | */python3:* | python3:*) what="$(basename "$2") ${3:-}" ;;
+	*) what="$1 ${2:-}" ;;
+	esac
+	if grep -q '^Traceback' "$out.err" || [ "$rc" -gt 1 ] || ! grep -qE $'^(ok|bad)(\t|$)' "$out" ||
+		{ [ "$rc" -eq 1 ] && ! grep -q '^bad' "$out"; }; then
+		nok "$label: $what ran to its end (exit $rc, $(grep -cE '^(ok|bad)' "$out") verdicts)"
+		diag "$(head -c 2000 "$out.err")"
+		return 1
+	fi
+	return 0
+}
+# helper_run, then its verdicts as checks.
+verdicts() { # label, command...
+	local label=$1 f
+	shift
+	f=$(mktemp "$TMPD/verdicts.XXXXXX")
+	helper_run "$label" "$f" "$@"
+	tap_compare "$label" "$f"
 }
 
 # "packets bytes" summed over the flow records in FILE, pktscope flows'
@@ -107,22 +152,18 @@ for l in open(sys.argv[1]):
 print(p, b)' "$1"
 }
 
-# conv.py's verdicts (flows against tshark) as checks; conv.py failing to
-# run at all is one more.
+# conv.py's verdicts (flows against tshark) as checks (verdicts: conv.py
+# failing is one more).
 conv() { # label, conv.py arguments...
-	local label=$1 rc
+	local label=$1
 	shift
-	"$PY" "$IT_DIR/conv.py" "$@" >"$TMPD/conv.out" 2>"$TMPD/conv.err"
-	rc=$?
-	tap_compare "$label" "$TMPD/conv.out"
-	if [ "$rc" -ne 0 ] && ! grep -q '^bad' "$TMPD/conv.out"; then
-		nok "$label: conv.py $1 ran (exit $rc)"
-		diag "$(head -c 2000 "$TMPD/conv.err")"
-	fi
+	verdicts "$label" "$PY" "$IT_DIR/conv.py" "$@"
 }
 
-# Ends the script with every check skipped: one counted skip line.
+# Ends the script with every check skipped: one counted skip line (under
+# CI a failed one).
 skip_all() {
+	in_ci && bail "$TEST_NAME: not run under CI=true, where that is a failure: $*"
 	echo "ok 1 - $TEST_NAME # skip $*"
 	_T=1
 	exit 0
@@ -205,10 +246,11 @@ setup_pair() {
 
 # An 802.1Q subinterface IFNAME.VID on each side, 198.18.VID.1/.2 with static
 # neighbours: the kernel's own VLAN traffic.  Returns 1 (and creates
-# nothing) when the kernel has no 802.1Q support.
+# nothing) when the kernel has no 802.1Q support, ip's error in
+# $TMPD/vlan.err.
 setup_vlan() { # vid
 	local v=$1
-	ip -n "$NS_A" link add link "$IF_A" name "$IF_A.$v" type vlan id "$v" 2>/dev/null || return 1
+	ip -n "$NS_A" link add link "$IF_A" name "$IF_A.$v" type vlan id "$v" 2>"$TMPD/vlan.err" || return 1
 	ip -n "$NS_B" link add link "$IF_B" name "$IF_B.$v" type vlan id "$v" || bail "vlan $v on $IF_B"
 	ip -n "$NS_A" addr add "198.18.$v.1/24" dev "$IF_A.$v"
 	ip -n "$NS_B" addr add "198.18.$v.2/24" dev "$IF_B.$v"

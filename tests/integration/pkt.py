@@ -134,17 +134,24 @@ def cmd_expect(args):
 
 def cmd_compare(args):
     """compare EXPECTED.json GOT_HOOK.json: one line per verdict,
-    "ok|bad<TAB>what<TAB>expected<TAB>got"."""
-    with open(args[0]) as f:
+    "ok|bad<TAB>what<TAB>expected<TAB>got"; exit status 1 when one is bad."""
+    lines = []
+    compare_hook(args[0], args[1], lines.append)
+    print("\n".join(lines))
+    return 1 if any(l.startswith("bad") for l in lines) else 0
+
+
+def compare_hook(exp_path, got_path, say):
+    with open(exp_path) as f:
         exp = json.load(f)
-    with open(args[1]) as f:
+    with open(got_path) as f:
         text = f.read().strip()
     try:
         got = json.loads(text) if text else None
     except ValueError:
         got = None
     if not isinstance(got, dict):
-        print("bad\thook object present\ta JSON object\t%r" % text[:200])
+        say("bad\thook object present\ta JSON object\t%r" % text[:200])
         return
 
     def pb(o):
@@ -155,17 +162,17 @@ def cmd_compare(args):
     def verdict(what, e, g):
         good = isinstance(g, dict) and g.get("packets") == e["packets"] and \
             g.get("bytes") == e["bytes"]
-        print("%s\t%s\t%s\t%s" % ("ok" if good else "bad", what, pb(e), pb(g)))
+        say("%s\t%s\t%s\t%s" % ("ok" if good else "bad", what, pb(e), pb(g)))
 
     verdict("total", exp, got)
     gc = got.get("counters")
     if not isinstance(gc, dict):
-        print("bad\tcounters object\tan object\t%r" % (gc,))
+        say("bad\tcounters object\tan object\t%r" % (gc,))
         return
     keys = set(exp["counters"])
     missing, extra = sorted(keys - set(gc)), sorted(set(gc) - keys)
-    print("%s\tcounter keys are exactly abi.h's\t%d keys\tmissing %s extra %s" %
-          ("ok" if not missing and not extra else "bad", len(keys), missing, extra))
+    say("%s\tcounter keys are exactly abi.h's\t%d keys\tmissing %s extra %s" %
+        ("ok" if not missing and not extra else "bad", len(keys), missing, extra))
     for k in counter_keys():
         if exp["counters"][k]["packets"]:
             verdict(k, exp["counters"][k], gc.get(k))
@@ -173,8 +180,8 @@ def cmd_compare(args):
     for k in counter_keys():
         if exp["counters"][k]["packets"] == 0 and k in gc and gc[k] != {"packets": 0, "bytes": 0}:
             stray.append("%s=%s" % (k, pb(gc[k])))
-    print("%s\tevery other counter is zero\tnone\t%s" %
-          ("bad" if stray else "ok", ", ".join(stray) if stray else "none"))
+    say("%s\tevery other counter is zero\tnone\t%s" %
+        ("bad" if stray else "ok", ", ".join(stray) if stray else "none"))
 
 
 # ----------------------------------------------------------- socket traffic
@@ -269,4 +276,4 @@ CMDS = {
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in CMDS:
         sys.exit("usage: pkt.py {%s} ..." % ",".join(CMDS))
-    CMDS[sys.argv[1]](sys.argv[2:])
+    sys.exit(CMDS[sys.argv[1]](sys.argv[2:]) or 0)

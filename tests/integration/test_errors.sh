@@ -84,14 +84,12 @@ fi
 
 # ------------------------------------------------------------ hook taken by another program
 
-FX=""
+FX="" FX_WHY="clang is not installed"
 if have clang; then
 	FX=$TMPD/foreign.bpf.o
 	clang -O2 -g -target bpf -I"/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)" \
-		-c "$IT_DIR/foreign.bpf.c" -o "$FX" 2>"$TMPD/clang.err" || {
-		diag "$(cat "$TMPD/clang.err")"
-		FX=""
-	}
+		-c "$IT_DIR/foreign.bpf.c" -o "$FX" 2>"$TMPD/clang.err" ||
+		{ FX="" FX_WHY="clang cannot build tests/integration/foreign.bpf.c: $(head -c 300 "$TMPD/clang.err")"; }
 fi
 
 fx_count() { # prog id: packets the foreign program has seen
@@ -162,7 +160,7 @@ if [ -n "$FX" ]; then
 	rm -rf "$PIN"
 	check_attached "after the foreign programs, $IF_A is bare" "$NS_A" "$IF_A" ""
 else
-	skip "hook taken by another XDP program" "clang cannot build tests/integration/foreign.bpf.c"
+	skip "hook taken by another XDP program" "$FX_WHY"
 fi
 
 # ------------------------------------------------------------ a second pktscope

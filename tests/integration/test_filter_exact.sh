@@ -3,9 +3,11 @@
 #
 #  1. a table of expressions (ports, hosts, nets, protocols, IPv6, VLAN,
 #     TCP flags, byte offsets, indirect loads, loads past the packet end,
-#     arithmetic, lengths, Ethernet addresses, ICMP types, and/or/not, one
-#     that matches nothing, two that match everything), each accepted by
-#     libpcap (`tcpdump -d`);
+#     arithmetic, lengths, Ethernet addresses, ICMP types, and/or/not, two
+#     that match everything), each accepted by libpcap (`tcpdump -d`), and
+#     each keeping some of the traffic (else its exactness checks would hold
+#     for a filter that drops everything), but for the negative cases,
+#     declared in NEGATIVE beside a positive case of the same shape;
 #  2. offline: over a file of crafted frames (valid and malformed), two
 #     seeded 3000-packet mixes and a few broadcast/multicast copies,
 #     `pktscope capture -r IN -w OUT EXPR` at --hook xdp and at --hook tc
@@ -118,9 +120,16 @@ not (ip or ip6 or arp)
 not tcp and not udp and ip
 tcp and (src host 10.0.0.1 or dst net 10.0.0.0/30)
 * host 192.0.2.99
+* host 192.0.2.98
+ether[1000:4] != 0
 * len >= 0
 ether[0] = ether[0]
 EOF
+# The expressions that keep nothing of a hook's input on purpose, with
+# where ("xdp tc live") and the positive case beside them.
+declare -A NEGATIVE=(
+	["host 192.0.2.99"]="xdp tc live" # no such host; 'host 192.0.2.98' keeps a frame
+)
 # A leading "* " marks the expressions also run live (part 3).
 declare -A LIVE_SEL=()
 for i in "${!EXPRS[@]}"; do
@@ -246,6 +255,9 @@ def cmp_live(ref_p, out_p, names):
 cmd = sys.argv[1]
 if cmd == "count":
     print(len(records(sys.argv[2])))
+elif cmd == "counts":  # FILE...: one count a line
+    for p in sys.argv[2:]:
+        print(len(records(p)))
 elif cmd == "times":  # "time length" per record, as watch --json writes them
     for t, wire, _ in records(sys.argv[2]):
         s = datetime.datetime.fromtimestamp(t // 1000000000, datetime.timezone.utc)
@@ -259,6 +271,25 @@ elif cmd == "liverun":  # SENT ALL REF OUT FILE [NAME=FILE[:LABELS]...]: one run
     names = load_names(sys.argv[7:])
     for what, a, b in (("crossed", sent, all_), ("main", ref, out), ("file", ref, file_), ("fileout", file_, out)):
         print(what + "\t" + cmp_live(a, b, names))
+elif cmd == "keepers":  # OUT: frames for the expressions nothing else in
+    # the corpus matches (GRE, DNS, a UDP payload, another host)
+    def ip4(src, dst, proto, payload):
+        h = bytearray(struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0,
+                                  bytes(map(int, src.split("."))), bytes(map(int, dst.split(".")))))
+        c = sum(struct.unpack(">10H", h))
+        c = (c & 0xffff) + (c >> 16)
+        struct.pack_into(">H", h, 10, ~((c & 0xffff) + (c >> 16)) & 0xffff)
+        f = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + bytes(h) + payload
+        return f + bytes(max(0, 60 - len(f)))
+    def udp(sport, dport, data):
+        return struct.pack(">HHHH", sport, dport, 8 + len(data), 0) + data
+    frames = [
+        ip4("10.0.0.1", "10.0.0.2", 47, bytes.fromhex("00000800") + b"abcdefgh"),  # GRE
+        ip4("10.0.0.1", "10.0.0.2", 17, udp(40053, 53, bytes.fromhex("1234010000010000") + b"abcd")),
+        ip4("10.0.0.1", "10.0.0.2", 17, udp(40001, 40002, bytes.fromhex("1234") + b"abcdef")),
+        ip4("192.0.2.98", "10.0.0.2", 17, udp(40003, 40004, b"abcdefgh")),
+    ]
+    write(sys.argv[2], [(1700002000000000000 + i * 1000000, len(f), f) for i, f in enumerate(frames)])
 elif cmd == "dstcopies":  # IN OUT: copies of IN's frames to broadcast,
     # IPv4 and IPv6 multicast and another source address, a millisecond apart
     macs = [bytes.fromhex(m) for m in ("ffffffffffff", "01005e7f0001", "333300000016")]
@@ -300,12 +331,13 @@ mkdir -p "$C"
 "$MKPCAP" --mix 3000 --seed 11 "$C/mix11.pcap" >/dev/null || bail "mkpcap --mix 3000 --seed 11"
 "$MKPCAP" --mix 3000 --seed 12 "$C/mix12.pcap" >/dev/null || bail "mkpcap --mix 3000 --seed 12"
 pcapx dstcopies "$C/valid.pcap" "$C/copies.pcap" || bail "broadcast/multicast copies of the crafted frames"
+pcapx keepers "$C/keepers.pcap" || bail "the frames some expressions keep alone"
 NAMES=("crafted=$C/crafted.pcap:$C/crafted.names" "mix seed 11=$C/mix11.pcap"
-	"mix seed 12=$C/mix12.pcap" "copy of a crafted frame=$C/copies.pcap")
+	"mix seed 12=$C/mix12.pcap" "copy of a crafted frame=$C/copies.pcap" "keeper=$C/keepers.pcap")
 
 RAW=$C/raw.pcap # everything, the frames under 14 bytes too
-mergecap -a -F nsecpcap -w "$RAW" "$C/crafted.pcap" "$C/mix11.pcap" "$C/mix12.pcap" "$C/copies.pcap" ||
-	bail "mergecap joins the corpus"
+mergecap -a -F nsecpcap -w "$RAW" "$C/crafted.pcap" "$C/mix11.pcap" "$C/mix12.pcap" "$C/copies.pcap" \
+	"$C/keepers.pcap" || bail "mergecap joins the corpus"
 # Every frame runs at both hooks: the ones a bare test run refuses (under
 # 14 bytes; at TC over a page, or IPv4/IPv6 shorter than the fixed header)
 # are run padded or cut, their expression decided by libpcap's interpreter
@@ -367,19 +399,43 @@ pcapx cmp "$XIN" "$O/xdp.jobs" "${NAMES[@]}" >"$O/xdp.res" 2>&1 || { nok "offlin
 pcapx cmp "$TIN" "$O/tc.jobs" "${NAMES[@]}" >"$O/tc.res" 2>&1 || { nok "offline --hook tc: comparison"; diag "$(cat "$O/tc.res")"; }
 tap_lines "offline --hook xdp: capture -r keeps what tcpdump -r keeps, byte for byte:" "$O/xdp.res"
 tap_lines "offline --hook tc: capture -r keeps what tcpdump -r keeps, byte for byte:" "$O/tc.res"
+
+# An expression that keeps nothing would pass its comparison above with a
+# filter that drops everything: each keeps some of each hook's input, but
+# the negative cases, which keep none (beside their positive ones).
+is_negative() { [[ " ${NEGATIVE[$1]:-} " == *" $2 "* ]]; } # expression, xdp|tc|live
+bad=()
+for e in "${!NEGATIVE[@]}"; do
+	printf '%s\n' "${EXPRS[@]}" | grep -qxF -- "$e" || bad+=("'$e'")
+done
+check_eq "table: each negative case is an expression of the table" "" "${bad[*]}"
+for hook in xdp tc; do
+	mapfile -t kept < <(for i in "${!EXPRS[@]}"; do echo "$O/$i.$hook.ref"; done | xargs "$PY" "$TMPD/pcapx.py" counts 2>&1)
+	vac=() neg=()
+	for i in "${!EXPRS[@]}"; do
+		e=${EXPRS[i]}
+		if is_negative "$e" "$hook"; then
+			[ "${kept[i]:-}" = 0 ] || neg+=("'$e' keeps ${kept[i]:-?}")
+		elif ! [ "${kept[i]:-0}" -gt 0 ] 2>/dev/null; then
+			vac+=("'$e' (${kept[i]:-?})")
+		fi
+	done
+	check_eq "offline --hook $hook: every expression keeps some of the input (tcpdump -r), the checks above can fail" "" "${vac[*]}"
+	check_eq "offline --hook $hook: the negative cases keep nothing" "" "${neg[*]}"
+done
 diag "offline: $((SECONDS - T_START)) s so far"
 
 # ------------------------------------------------- 3. live over veth
 
-gro_off "$NS_B" "$IF_B" || diag "could not turn GRO off on $IF_B"
+gro_off "$NS_B" "$IF_B" || setup_failed "could not turn GRO off on $IF_B"
 
 # A mix, the valid crafted frames and their broadcast/multicast copies, all
 # that fit the veth MTU.  None is for B (destination MAC 02:00:00:00:00:02,
 # broadcast or multicast to addresses B does not have; IPv6 off in B): B
 # answers nothing, so what crosses the link is what is replayed.
 LIVE=$C/live.pcap
-mergecap -a -F nsecpcap -w "$C/live-all.pcap" "$C/mix11.pcap" "$C/valid.pcap" "$C/copies.pcap" ||
-	bail "mergecap joins the live corpus"
+mergecap -a -F nsecpcap -w "$C/live-all.pcap" "$C/mix11.pcap" "$C/valid.pcap" "$C/copies.pcap" \
+	"$C/keepers.pcap" || bail "mergecap joins the live corpus"
 tcpdump_filter "$C/live-all.pcap" "$LIVE" 'len <= 1514' || bail "tcpdump selects the frames that fit the MTU"
 N_LIVE=$(pcapx count "$LIVE")
 LIVE_PPS=${LIVE_PPS:-20000}
@@ -415,6 +471,7 @@ tcpdump_whole() { # name
 # expressions the two differ (a diagnostic: pktscope is held to live
 # tcpdump).
 LIVE_TAGGED_DIFF=()
+declare -A LIVE_KEPT=() # hook:index -> frames tcpdump -i kept
 # Both tcpdumps take -s 4096 (every frame whole): live, libpcap's ring has
 # snap-length slots, and -s 0 would leave 32 MiB only about 128 of them.
 live_one() { # hook, expression index
@@ -467,6 +524,7 @@ live_one() { # hook, expression index
 		[ "${cmp[main]}" = "$none" ] && diag "pcapx: $(head -c 300 "$TMPD/$name.cmp")"
 	fi
 	[ "${cmp[file]%%$'\t'*}" = ok ] || LIVE_TAGGED_DIFF+=("'$e'")
+	LIVE_KEPT[$hook:$2]=$(pcapx count "$TMPD/$name-ref.pcap" 2>&1)
 }
 
 # Marked "*" in the table: run live at both hooks (LIVE_ALL=1: every one).
@@ -477,6 +535,19 @@ for hook in xdp tc; do
 		live_one "$hook" "$i"
 	done
 	diag "live --hook $hook: $((SECONDS - T_START)) s so far"
+	vac=() neg=()
+	for k in "${!LIVE_KEPT[@]}"; do
+		[ "${k%%:*}" = "$hook" ] || continue
+		e=${EXPRS[${k#*:}]} n=${LIVE_KEPT[$k]}
+		if is_negative "$e" live; then
+			[ "$n" = 0 ] || neg+=("'$e' keeps $n")
+		elif ! [ "$n" -gt 0 ] 2>/dev/null; then
+			vac+=("'$e' ($n)")
+		fi
+	done
+	[ ${#LIVE_KEPT[@]} -eq 0 ] && continue # LIVE_SKIP
+	check_eq "live --hook $hook: every expression run keeps some of the replayed frames (tcpdump -i)" "" "${vac[*]}"
+	check_eq "live --hook $hook: the negative cases keep nothing" "" "${neg[*]}"
 done
 [ ${#LIVE_TAGGED_DIFF[@]} -eq 0 ] ||
 	diag "live: tcpdump -i keeps otherwise than tcpdump -r over the same frames (outer VLAN tag stripped live) for: $(printf '%s\n' "${LIVE_TAGGED_DIFF[@]}" | sort -u | paste -sd' ')"

@@ -11,7 +11,8 @@
 #    (one record, end_reason idle), while pktscope keeps running;
 #  - the TCP connection ends with end_reason tcp_end (FIN both ways);
 #  - the summary: flow + not_flow + overflow packets = matched = the
-#    capture's frames; the records' sums = flow_packets/flow_bytes;
+#    capture's frames; flow_packets/flow_bytes and the records' sums = the
+#    capture's IP frames (tshark);
 #  - pktscope stopped by SIGINT exits 0 and leaves nothing attached;
 #  - the same over IPv6 (2001:db8::/32 on the veth pair, an expression
 #    keeping TCP, UDP and ICMPv6 echo from the MLD the kernel sends): every
@@ -69,6 +70,12 @@ wait_file() { # path: bounded wait for a helper's ready file
 	local i
 	for ((i = 0; i < WAIT_S * 10; i++)); do [ -e "$1" ] && return 0; sleep 0.1; done
 	return 1
+}
+
+# "packets bytes" of the IPv4 and IPv6 frames of a capture, as tshark reads it.
+cap_ip() { # pcap
+	tshark -r "$1" -Y 'ip or ipv6' -T fields -e frame.len 2>/dev/null |
+		awk '{ n++; b += $1 } END { printf "%d %d\n", n, b }'
 }
 
 hp() { # addr, port: addr:port, IPv6 in brackets
@@ -167,8 +174,10 @@ EOF
 	check_eq "$H: summary: matched = the frames tcpdump captured on $IF_A" "$N_CAP" "$(jq .kernel.matched <<<"$s")"
 	check_eq "$H: summary: flow_packets + not_flow_packets + overflow_packets = matched, nothing overflowed" \
 		"$(jq .kernel.matched <<<"$s") 0" "$(jq -r '.kernel | "\(.flow_packets + .not_flow_packets + .overflow_packets) \(.overflow_packets)"' <<<"$s")"
-	check_eq "$H: summary: flow_packets and flow_bytes = the records' sums" "$rp $rb" \
-		"$(jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"' <<<"$s")"
+	check_eq "$H: summary: flow_packets and flow_bytes = the IP frames of the capture (tshark)" \
+		"$(cap_ip "$TMPD/cap-$H.pcap")" "$(jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"' <<<"$s")"
+	check_eq "$H: the records' sums = the IP frames of the capture (tshark)" \
+		"$(cap_ip "$TMPD/cap-$H.pcap")" "$rp $rb"
 	ifx=$(ifindex "$NS_A" "$IF_A")
 	check_eq "$H: every record names $IF_A and its ifindex $ifx" "$IF_A $ifx" \
 		"$(jq -r 'select(.type == "flow") | "\(.interface) \(.ifindex)"' "$FLOWS" | sort -u | tr '\n' ' ' | sed 's/ $//')"
@@ -274,8 +283,10 @@ round6() { # hook, attachments expected
 	check_eq "$H IPv6: summary: matched = the frames tcpdump captured with the same expression" "$N_CAP" "$(jq .kernel.matched <<<"$s")"
 	check_eq "$H IPv6: summary: every matched packet in a flow (none without IP, none overflowed)" \
 		"$(jq .kernel.matched <<<"$s") 0 0" "$(jq -r '.kernel | "\(.flow_packets) \(.not_flow_packets) \(.overflow_packets)"' <<<"$s")"
-	check_eq "$H IPv6: summary: flow_packets and flow_bytes = the records' sums" "$rp $rb" \
-		"$(jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"' <<<"$s")"
+	check_eq "$H IPv6: summary: flow_packets and flow_bytes = the frames of the capture (tshark)" \
+		"$(cap_ip "$TMPD/cap6-$H.pcap")" "$(jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"' <<<"$s")"
+	check_eq "$H IPv6: the records' sums = the frames of the capture (tshark)" \
+		"$(cap_ip "$TMPD/cap6-$H.pcap")" "$rp $rb"
 	ifx=$(ifindex "$NS_A" "$IF_A")
 	check_eq "$H IPv6: every record is IPv6 on $IF_A (ifindex $ifx)" "6 $IF_A $ifx" \
 		"$(jq -r 'select(.type == "flow") | "\(.ip_version) \(.interface) \(.ifindex)"' "$FLOWS" | sort -u | tr '\n' ' ' | sed 's/ $//')"

@@ -24,7 +24,7 @@ MKIPFIX=$BUILD_DIR/tools/mkipfix
 CMP=$IT_DIR/ipfixcmp.py
 NCONV=${IPFIX_TEST_CONVERSATIONS:-400}
 
-require_tools nfcapd nfdump nfacctd ss jq "$PY"
+require_tools nfcapd nfdump nfacctd ss jq tcpdump tshark "$PY"
 [ -x "$MKIPFIX" ] || bail "mkipfix is built at $MKIPFIX (run make tests)"
 
 free_udp_port() { # address: a port nothing listens on now
@@ -125,8 +125,7 @@ check_nfcapd() { # label, name, port
 	fi
 	# shellcheck disable=SC2086 # several files if a rotation fell in the run
 	for f in $files; do TZ=UTC nfdump -q -r "$f" -o raw; done >"$TMPD/$2.raw" 2>"$TMPD/$2.nfdump.err"
-	"$PY" "$CMP" nfdump "$TMPD/expected.json" "$TMPD/$2.raw" >"$TMPD/$2.verdicts"
-	tap_compare "$1 (nfdump)" "$TMPD/$2.verdicts"
+	verdicts "$1 (nfdump)" "$PY" "$CMP" nfdump "$TMPD/expected.json" "$TMPD/$2.raw"
 	check_eq "$1 (nfdump): no sequence failures" "0" \
 		"$(for f in $files; do nfdump -r "$f" -I; done | awk -F': ' '/^Sequence failures/ { s += $2 } END { print s + 0 }')"
 }
@@ -139,8 +138,7 @@ check_nfacctd() { # label, name, port
 		diag "$(tail -5 "$TMPD/$2.log" 2>/dev/null)"
 		return
 	fi
-	"$PY" "$CMP" pmacct "$TMPD/expected.json" "$TMPD/$2.csv" >"$TMPD/$2.verdicts"
-	tap_compare "$1 (pmacct)" "$TMPD/$2.verdicts"
+	verdicts "$1 (pmacct)" "$PY" "$CMP" pmacct "$TMPD/expected.json" "$TMPD/$2.csv"
 	# With nfacctd_disable_checks off (it is on by default), nfacctd checks
 	# each Sequence Number against the previous one plus that Message's
 	# Data Records and logs every jump ("expecting flow N but received M").
@@ -164,12 +162,17 @@ done
 
 # ------------------------------------------- pktscope flows --ipfix, end to end
 # The flows of a capture, exported by `pktscope flows -r --ipfix` itself:
-# what each collector stores must be what pktscope's own JSON records say,
-# uniflow by uniflow.  (ICMP is left out by the expression: between two
-# hosts, its flows of several types share one collector 5-tuple.)
+# what each collector stores must be what pktscope's JSON records of the
+# same run say, uniflow by uniflow, and those records must be what tshark
+# reads in the capture (conv.py, over the packets tcpdump keeps with the
+# same expression): so the collectors hold tshark's conversations.  (ICMP
+# is left out by the expression: between two hosts, its flows of several
+# types share one collector 5-tuple.)
 require_pktscope
 MKPCAP=$BUILD_DIR/tools/mkpcap
 "$MKPCAP" --mix 2000 --seed 11 "$TMPD/mix.pcap" >/dev/null || bail "mkpcap --mix"
+tcpdump --time-stamp-precision=nano -r "$TMPD/mix.pcap" -w "$TMPD/mix-tu.pcap" 'tcp or udp' 2>/dev/null ||
+	bail "tcpdump -r keeps the TCP and UDP packets of the mix"
 for spec in "nfcapd 127.0.0.1" "nfacctd 127.0.0.1"; do
 	read -r coll addr <<<"$spec"
 	name=flows-$coll
@@ -180,6 +183,8 @@ for spec in "nfcapd 127.0.0.1" "nfacctd 127.0.0.1"; do
 	"$PKTSCOPE" flows -r "$TMPD/mix.pcap" --json --ipfix "$addr:$port" 'tcp or udp' \
 		>"$TMPD/$name.jsonl" 2>"$TMPD/$name.stderr"
 	check_eq "pktscope flows --ipfix to $coll: exit 0" 0 $?
+	conv "pktscope flows --ipfix to $coll: its JSON records against tshark" compare \
+		"$TMPD/mix-tu.pcap" "$TMPD/$name.jsonl"
 	nuni=$("$PY" "$CMP" fromflows "$TMPD/$name.jsonl" "$TMPD") || bail "fromflows"
 	check_eq "pktscope flows --ipfix to $coll: every uniflow sent, none lost" "$nuni 0 0" \
 		"$(jq -r 'select(.type == "summary") | .ipfix | "\(.records) \(.records_lost) \(.send_errors)"' \

@@ -33,7 +33,7 @@ setup_pair
 IFX_B=$(ifindex "$NS_B" "$IF_B")
 PRIMER=c0ffee0d # ping -p: the payload that marks the primer pings
 
-gro_off "$NS_B" "$IF_B" || diag "could not turn GRO off on $IF_B"
+gro_off "$NS_B" "$IF_B" || setup_failed "could not turn GRO off on $IF_B"
 
 # The frames of a file, one hex string per frame, sorted; primer pings out.
 frame_hex() {
@@ -118,7 +118,9 @@ live_one() { # hook, expression
 	got=$(frame_hex "$TMPD/$name.pcap")
 	n_ref=$(grep -c . <<<"$want")
 	n_cap=$(grep -c . <<<"$got")
-	if [ "$want" == "$got" ]; then
+	if [ "$n_ref" -eq 0 ]; then
+		nok "$d: tcpdump -i $IF_B keeps none of the frames: the comparison would hold for a filter that drops all"
+	elif [ "$want" == "$got" ]; then
 		ok "$d: the $n_ref frames tcpdump -i $IF_B keeps, byte for byte"
 	else
 		nok "$d: the frames tcpdump -i $IF_B keeps, byte for byte"

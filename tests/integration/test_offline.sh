@@ -4,24 +4,14 @@
 # every class pktscope counts must equal what tshark's own dissectors count
 # with the matching display filter, in packets and in bytes.  The same file
 # as pcapng must give the same numbers, at XDP and at TC.
-set -u
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-PS=$BUILD/pktscope
-MKPCAP=$BUILD/tools/mkpcap
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-
-for tool in tshark editcap jq; do
-	if ! command -v $tool >/dev/null; then
-		echo "ok 1 - offline comparison # skip $tool is not installed"
-		exit 0
-	fi
-done
+require_tools tshark editcap jq
+require_pktscope
+PS=$PKTSCOPE
+MKPCAP=$BUILD_DIR/tools/mkpcap
+[ -x "$MKPCAP" ] || bail "mkpcap is built at $MKPCAP (run make tests)"
+TMP=$TMPD
 
 # pktscope counter -> tshark display filter.  Defragmentation is off below,
 # so a non-first fragment is dissected as data, as pktscope counts it.
@@ -74,7 +64,7 @@ compare_file() { # label, file, json
 	for k in "${keys[@]:1}"; do filters+=("${FILTERS[$k]}"); done
 	mapfile -t want < <(tshark_counts "$file" "${filters[@]}")
 	if [ ${#want[@]} -ne ${#keys[@]} ]; then
-		not_ok "$label: tshark gave ${#want[@]} columns for ${#keys[@]} filters"
+		nok "$label: tshark gave ${#want[@]} columns for ${#keys[@]} filters"
 		return
 	fi
 	for k in "${keys[@]}"; do
@@ -86,7 +76,7 @@ compare_file() { # label, file, json
 		if [ "$got" = "${want[$i]}" ]; then
 			ok "$label: $k = tshark's '${filters[$i]}' (${got/$'\t'/ pkts, } bytes)"
 		else
-			not_ok "$label: $k: pktscope '${got/$'\t'/ }' != tshark '${want[$i]/$'\t'/ }' for '${filters[$i]}'"
+			nok "$label: $k: pktscope '${got/$'\t'/ }' != tshark '${want[$i]/$'\t'/ }' for '${filters[$i]}'"
 		fi
 		i=$((i + 1))
 	done
@@ -96,7 +86,7 @@ check_run() { # label, file, extra pktscope args...
 	local label=$1 file=$2 json=$TMP/out.json
 	shift 2
 	if ! "$PS" stats -r "$file" --json "$@" >"$json" 2>"$TMP/err"; then
-		not_ok "$label: pktscope stats -r failed: $(cat "$TMP/err")"
+		nok "$label: pktscope stats -r failed: $(cat "$TMP/err")"
 		return
 	fi
 	local bad
@@ -104,19 +94,19 @@ check_run() { # label, file, extra pktscope args...
 		map(select(.key | startswith("malformed.") or startswith("unparsed."))) |
 		map(.value.packets) | add' "$json")
 	if [ "$bad" = 0 ]; then ok "$label: valid packets, no malformed count"; else
-		not_ok "$label: $bad valid packets counted malformed"; fi
+		nok "$label: $bad valid packets counted malformed"; fi
 	local read
 	read=$(jq '.file.packets_read' "$json")
 	local frames
 	frames=$(tshark -r "$file" 2>/dev/null | wc -l)
 	if [ "$read" = "$frames" ]; then ok "$label: read $read packets, as tshark"; else
-		not_ok "$label: read $read packets, tshark $frames"; fi
+		nok "$label: read $read packets, tshark $frames"; fi
 	compare_file "$label" "$file" "$json"
 }
 
-"$MKPCAP" --valid "$TMP/crafted.pcap" >/dev/null || { not_ok "mkpcap failed"; exit 1; }
-"$MKPCAP" --mix 5000 --seed 7 "$TMP/mix.pcap" >/dev/null || { not_ok "mkpcap --mix failed"; exit 1; }
-editcap -F pcapng "$TMP/mix.pcap" "$TMP/mix.pcapng"
+"$MKPCAP" --valid "$TMP/crafted.pcap" >/dev/null || bail "mkpcap --valid writes the crafted packets"
+"$MKPCAP" --mix 5000 --seed 7 "$TMP/mix.pcap" >/dev/null || bail "mkpcap --mix writes the mix"
+editcap -F pcapng "$TMP/mix.pcap" "$TMP/mix.pcapng" || bail "editcap writes the mix as pcapng"
 
 check_run "crafted pcap, xdp" "$TMP/crafted.pcap"
 check_run "mixed pcap, xdp" "$TMP/mix.pcap"
@@ -130,5 +120,5 @@ rc=$?
 if [ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q '^pktscope: ' "$TMP/err"; then
 	ok "garbage file: exit 2, one line: $(cat "$TMP/err")"
 else
-	not_ok "garbage file: exit $rc, stderr: $(cat "$TMP/err")"
+	nok "garbage file: exit $rc, stderr: $(cat "$TMP/err")"
 fi

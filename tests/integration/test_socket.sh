@@ -9,7 +9,7 @@ require_tools jq tcpdump tshark tcpreplay mergecap "$PY"
 
 MKPCAP=${BUILD_DIR}/tools/mkpcap
 setup_pair
-in_ns "$NS_B" ethtool -K "$IF_B" gro off >/dev/null 2>&1 || true
+gro_off "$NS_B" "$IF_B" || setup_failed "could not turn GRO off on $IF_B"
 PRIMER=c0ffee0d # marks the frames sent before the mix (see below)
 
 # The frames of a file, one hex string per frame, in order (tcpdump -xx);

@@ -24,7 +24,9 @@
  *    and echoes every 2 s or so) over 3/4 of --long seconds, closed by FIN;
  *  - frames that are not flows: ARP, and IPv4 with a bad header length.
  *
- * The same seed writes the same bytes.  Files are written by src/capfile.c.
+ * The same seed writes the same bytes.  Files are written by
+ * tests/tools/capwrite.c (libpcap's dumper for pcap), not by pktscope's own
+ * writer.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "capfile.h"
+#include "capwrite.h"
 #include "pkt.h"
 
 #define NS 1000000000ULL
@@ -853,8 +855,8 @@ int main(int argc, char **argv)
 	};
 	uint64_t seed = 1, many = 3000, bulk_bytes = 11000000, long_s = 200, gap_s = 120;
 	const char *expect_path = NULL, *path;
-	struct ps_capfile_opts co = { .snaplen = 65535 };
-	struct ps_capfile *cf;
+	struct capwrite *cw;
+	bool pcapng = false;
 	json_t *params;
 	int c, err = 0;
 
@@ -865,7 +867,7 @@ int main(int argc, char **argv)
 		case 'b': if (parse_u64("--bulk", optarg, 1ULL << 32, &bulk_bytes)) return 2; break;
 		case 'l': if (parse_u64("--long", optarg, 100000, &long_s)) return 2; break;
 		case 'g': if (parse_u64("--gap", optarg, 100000, &gap_s)) return 2; break;
-		case 'n': co.pcapng = true; break;
+		case 'n': pcapng = true; break;
 		case 'x': expect_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -875,7 +877,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkflows: give one output file (try --help)\n");
 		return 2;
 	}
-	path = co.path = argv[optind];
+	path = argv[optind];
 	rng = seed ? seed * 0x9e3779b97f4a7c15ULL : 0x9e3779b97f4a7c15ULL;
 	if (!rng)
 		rng = 1;
@@ -894,17 +896,14 @@ int main(int argc, char **argv)
 	not_flows(T0_NS + 2 * NS);
 	qsort(frames, nframes, sizeof(*frames), frame_cmp);
 
-	err = ps_capfile_open(&cf, &co);
+	err = capwrite_open(&cw, path, pcapng, "flows");
 	if (err) {
 		fprintf(stderr, "mkflows: cannot write %s: %s\n", path, strerror(-err));
 		return 1;
 	}
-	if (co.pcapng && ps_capfile_add_iface(cf, 0, "flows") < 0)
-		err = -E2BIG;
 	for (size_t i = 0; i < nframes && !err; i++)
-		err = ps_capfile_write(cf, frames[i].ts, 0, true, "mkflows", frames[i].data,
-				       frames[i].len, frames[i].len);
-	c = ps_capfile_close(cf, NULL);
+		err = capwrite_put(cw, frames[i].ts, frames[i].data, frames[i].len);
+	c = capwrite_close(cw);
 	err = err ?: c;
 	if (err) {
 		fprintf(stderr, "mkflows: writing %s: %s\n", path, strerror(-err));

@@ -8,7 +8,10 @@
  * for exactly the packets written (the table's expectations, summed), so a
  * test that replays the file needs no second list of what each packet is.
  *
- * Files are written by src/capfile.c, the writer of `pktscope capture`.
+ * Files are written by tests/tools/capwrite.c (libpcap's dumper for pcap),
+ * not by src/capfile.c, the writer of `pktscope capture`: the tests that
+ * read a file mkpcap wrote and one pktscope wrote must not share a writer
+ * whose bug would then cancel out.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "capfile.h"
+#include "capwrite.h"
 #include "counters.h"
 #include "pkt.h"
 
@@ -24,22 +27,15 @@
 #define TS_START 1700000000u
 
 struct writer {
-	struct ps_capfile *cf;
+	struct capwrite *cw;
 	unsigned long n;
 	bool eth_src_set; /* --eth-src: written into every frame of 12 bytes or more */
 	uint8_t eth_src[6];
 };
 
-/* pktscope's own capture-file writer: the files the tests read are written
- * by the code `pktscope capture` writes with. */
 static int writer_open(struct writer *w, const char *path, bool pcapng)
 {
-	struct ps_capfile_opts o = { .path = path, .pcapng = pcapng, .snaplen = 65535 };
-	int err = ps_capfile_open(&w->cf, &o);
-
-	if (!err && pcapng)
-		err = ps_capfile_add_iface(w->cf, 0, "crafted") < 0 ? -E2BIG : 0;
-	return err;
+	return capwrite_open(&w->cw, path, pcapng, "crafted");
 }
 
 static int writer_put(struct writer *w, const uint8_t *data, uint32_t len)
@@ -56,12 +52,12 @@ static int writer_put(struct writer *w, const uint8_t *data, uint32_t len)
 		memcpy(buf + 6, w->eth_src, 6);
 		data = buf;
 	}
-	return ps_capfile_write(w->cf, ts, 0, true, "crafted", data, len, len);
+	return capwrite_put(w->cw, ts, data, len);
 }
 
 static int writer_close(struct writer *w)
 {
-	return ps_capfile_close(w->cf, NULL);
+	return capwrite_close(w->cw);
 }
 
 /* The counters a hook reports for a set of packets, as pktscope's JSON

@@ -130,6 +130,64 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = v;
 }
 
+/*
+ * Frames for the expressions nothing else in the corpus matches: every
+ * expression keeps some frame (test_expression checks it), so that its
+ * comparison with bpf_filter() covers an accepted frame, not only rejects.
+ */
+static void add_keepers(void)
+{
+	static struct pkt k[5];
+	static const uint8_t dns[] = { 0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0 };
+	static const char get[] = "GET / HTTP/1.0\r\n";
+	static const uint8_t doc1[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t doc2[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+
+	/* UDP to 192.168.1.1:53, payload 0x1234...; from port 2, for
+	 * 'udp[0:2] * 2 / 3 % 7 = 1' (libpcap's grammar binds % tighter than
+	 * * and /: udp[0:2] * 2 / (3 % 7) = 1). */
+	pkt_init(&k[0]);
+	pkt_eth(&k[0]);
+	pkt_ipv4(&k[0], 64);
+	memcpy(k[0].data + k[0].ip_off + 16, (uint8_t[]){ 192, 168, 1, 1 }, 4);
+	pkt_udp(&k[0], 2, 53);
+	pkt_bytes(&k[0], dns, sizeof(dns));
+	/* An ARP request to the broadcast address. */
+	pkt_init(&k[1]);
+	pkt_eth(&k[1]);
+	memset(k[1].data, 0xff, 6);
+	pkt_arp(&k[1], 1);
+	/* All-zero Ethernet addresses. */
+	pkt_init(&k[2]);
+	pkt_eth(&k[2]);
+	memset(k[2].data, 0, 12);
+	pkt_ipv4(&k[2], 64);
+	pkt_udp(&k[2], 40000, 40001);
+	pkt_payload(&k[2], 8);
+	/* An HTTP request over IPv4 ("GET " where tcp[] reads the payload),
+	 * and over IPv6 between documentation addresses. */
+	pkt_init(&k[3]);
+	pkt_eth(&k[3]);
+	pkt_ipv4(&k[3], 64);
+	pkt_tcp(&k[3], 40000, 80, 0x18);
+	pkt_bytes(&k[3], get, sizeof(get) - 1);
+	pkt_init(&k[4]);
+	pkt_eth(&k[4]);
+	pkt_ipv6(&k[4], 64);
+	memcpy(k[4].data + k[4].ip_off + 8, doc1, 16);
+	memcpy(k[4].data + k[4].ip_off + 24, doc2, 16);
+	pkt_tcp(&k[4], 40000, 80, 0x18);
+	pkt_bytes(&k[4], get, sizeof(get) - 1);
+	for (size_t i = 0; i < ARRAY_SIZE(k); i++) {
+		char name[32];
+
+		if (pkt_finish(&k[i], 60))
+			abort();
+		snprintf(name, sizeof(name), "keeper%zu", i);
+		frames_add(&corpus, name, k[i].data, k[i].len, k[i].len);
+	}
+}
+
 static void build_frames(void)
 {
 	static const uint32_t cuts[] = { 6, 12, 13, 14, 15, 18, 20, 23, 24, 30, 34, 38, 42, 54, 58 };
@@ -193,6 +251,8 @@ static void build_frames(void)
 		frames_add(&corpus, name, d, p->len, p->len);
 		free(p);
 	}
+
+	add_keepers();
 
 	/* Patterned frames: byte i is a function of i, never two alike in a
 	 * row, so a load at a wrong offset shows. */
@@ -361,7 +421,8 @@ static int load_variant(const struct bpf_program *p, enum variant_id v, int *fd)
 }
 
 struct tally {
-	unsigned long runs, skipped, mismatches, accepted, hangs;
+	unsigned long runs, skipped, mismatches, hangs;
+	unsigned long accepted; /* frames bpf_filter() accepts that some variant ran */
 };
 
 /*
@@ -384,13 +445,11 @@ static unsigned long compare(const char *what, const struct bpf_program *p,
 	}
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct frame *f = &fs->f[i];
-		bool hang;
+		bool hang, ran = false;
 		uint32_t want = peer(p, guard, f, &hang), got;
 
 		if (hang)
 			t->hangs++;
-		if (want && !hang)
-			t->accepted++;
 		for (int v = 0; v < V_MAX; v++) {
 			if (fds[v] < 0)
 				continue;
@@ -399,6 +458,7 @@ static unsigned long compare(const char *what, const struct bpf_program *p,
 				continue;
 			}
 			t->runs++;
+			ran = true;
 			/* libpcap never ends: any verdict will do (ours ends
 			 * after PS_FILTER_MAX_BACKJUMPS). */
 			if (hang || got == want)
@@ -408,6 +468,9 @@ static unsigned long compare(const char *what, const struct bpf_program *p,
 					    "bpf_filter %u\n", what, f->name, f->len, f->wire,
 					    variants[v].name, got, want);
 		}
+		/* Accepted by libpcap, and run by some variant: compared. */
+		if (want && !hang && ran)
+			t->accepted++;
 	}
 	for (int v = 0; v < V_MAX; v++)
 		if (fds[v] >= 0)
@@ -1071,6 +1134,20 @@ static const char *const expressions[] = {
 	"len >= 0",
 };
 
+/* The expressions that accept no frame of the corpus on purpose: none runs
+ * at 70000 bytes or more; 'greater 1000' beside it accepts some. */
+static const char *const negative_expressions[] = {
+	"greater 70000",
+};
+
+static bool is_negative(const char *expr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(negative_expressions); i++)
+		if (!strcmp(expr, negative_expressions[i]))
+			return true;
+	return false;
+}
+
 /* Expressions libpcap itself refuses (so does tcpdump): pktscope must give
  * libpcap's message.  libpcap 1.10 reads tcp[] only over IPv4, so the
  * second one matches nothing and its optimizer says so. */
@@ -1107,6 +1184,13 @@ static void test_expression(void **state)
 	ps_filter_free(&bp);
 	if (t.mismatches)
 		fail_msg("'%s': %lu mismatches (above)", es->expr, t.mismatches);
+	/* A filter that rejects everything would pass an expression that
+	 * accepts nothing: each accepts some frame, but the negative cases. */
+	if (!t.accepted && !is_negative(es->expr))
+		fail_msg("'%s' accepts none of the %zu frames: add a frame it keeps", es->expr,
+			 corpus.n);
+	if (t.accepted && is_negative(es->expr))
+		fail_msg("'%s', a negative case, accepts %lu frames", es->expr, t.accepted);
 }
 
 /* Captures cut to a snap length: the kernel sees caplen bytes, BPF_LEN must
