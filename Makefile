@@ -11,7 +11,7 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	    -Iinclude -Isrc -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lncurses -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lncurses -lmnl -lm
 
 BPF_CFLAGS := -O2 -g -Wall -target bpf -Iinclude -Ibpf -I$(ARCH_INC)
 
