@@ -20,7 +20,7 @@ ip -n "$NS_B" neigh replace "$IP_A2" lladdr 02:70:73:00:01:0a dev "$IF_B2" nud p
 ip -n "$NS_A" link set "$IF_A2" up
 ip -n "$NS_B" link set "$IF_B2" up
 
-for hook in xdp tc; do
+for hook in xdp tc auto; do
 	ps_start multi$hook "$NS_B" -i "$IF_B" -i "$IF_B2" --hook "$hook" --json --interval 60 ||
 		bail "pktscope on two interfaces did not start"
 	in_ns "$NS_A" ping -q -c 3 -i 0.05 "$IP_B" >/dev/null
