@@ -54,9 +54,20 @@ BENCH=hooks_iperf3
 SERVER_PID=
 PS_PID=
 MADE=
+# stop_pid PID SIGNAL: signals one of ours, waits (bounded), then SIGKILL.
+stop_pid() {
+	local i
+	kill -s "$2" "$1" 2>/dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$1" 2>/dev/null && kill -s KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
 hooks_cleanup() {
-	[ -n "$PS_PID" ] && kill -INT "$PS_PID" 2>/dev/null && wait "$PS_PID" 2>/dev/null
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	[ -n "$PS_PID" ] && stop_pid "$PS_PID" INT
+	[ -n "$SERVER_PID" ] && stop_pid "$SERVER_PID" TERM
 	[[ $MADE == *c* ]] && ip netns del "$NS_C" 2>/dev/null
 	[[ $MADE == *s* ]] && ip netns del "$NS_S" 2>/dev/null
 	rm -rf "$OUT"
@@ -75,8 +86,10 @@ if ! command -v iperf3 >/dev/null; then
 		die "cannot install iperf3 (apt-get install iperf3)"
 fi
 
-in_c() { nsenter --net="/run/netns/$NS_C" "$@"; }
-in_s() { nsenter --net="/run/netns/$NS_S" "$@"; }
+# nsenter, taskset and env exec: a background one's $! is the program's own
+# pid (a shell function's would be a subshell's, which ignores SIGINT).
+NSC=(nsenter --net="/run/netns/$NS_C")
+NSS=(nsenter --net="/run/netns/$NS_S")
 
 ip netns add "$NS_C" || die "cannot create network namespace $NS_C"
 MADE="$MADE c"
@@ -93,7 +106,7 @@ ip -n "$NS_C" addr add "$IP_C/24" dev veth-c
 ip -n "$NS_S" addr add "$IP_S/24" dev veth-s
 ip -n "$NS_C" link set veth-c up && ip -n "$NS_S" link set veth-s up || die "cannot bring the veth pair up"
 
-in_s taskset -c "$SERVER_CPU" iperf3 -s -p "$PORT" >"$OUT/server.log" 2>&1 &
+"${NSS[@]}" taskset -c "$SERVER_CPU" iperf3 -s -p "$PORT" --forceflush >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 for ((i = 0; i < 50; i++)); do
 	grep -q 'listening' "$OUT/server.log" 2>/dev/null && break
@@ -118,7 +131,8 @@ ps_up() {
 	args=$(case_args "$1")
 	[ "$args" = none ] && return 0
 	# shellcheck disable=SC2086
-	in_s "$PKTSCOPE" stats -i veth-s $args --interval 1 --json >"$OUT/ps.out" 2>"$OUT/ps.err" &
+	"${NSS[@]}" env --default-signal=INT "$PKTSCOPE" stats -i veth-s $args --interval 1 --json \
+		>"$OUT/ps.out" 2>"$OUT/ps.err" &
 	PS_PID=$!
 	for ((i = 0; i < 100; i++)); do
 		grep -q '^pktscope: watching' "$OUT/ps.err" 2>/dev/null && break
@@ -133,8 +147,7 @@ ps_up() {
 ps_down() {
 	local n
 	[ -z "$PS_PID" ] && return 0
-	kill -INT "$PS_PID"
-	wait "$PS_PID"
+	stop_pid "$PS_PID" INT
 	PS_PID=
 	n=$(jq -r 'select(.type == "summary") | .interfaces[0].total.packets' "$OUT/ps.out")
 	[ "${n:-0}" -gt 1000 ] || die "$1 $2: pktscope counted ${n:-nothing} packets: it did not see the stream"
@@ -144,7 +157,8 @@ ps_down() {
 run_iperf() {
 	local extra=()
 	[ "$1" = udp ] && extra=(-u -b 0 -l 1448)
-	in_c taskset -c "$CLIENT_CPU" iperf3 -c "$IP_S" -p "$PORT" -t "$SECS" -J "${extra[@]}" \
+	timeout -k 5 $((SECS + 30)) "${NSC[@]}" taskset -c "$CLIENT_CPU" \
+		iperf3 -c "$IP_S" -p "$PORT" -t "$SECS" -J "${extra[@]}" \
 		>"$OUT/client.json" 2>"$OUT/client.err" || die "iperf3 -c failed: $(cat "$OUT/client.err" "$OUT/client.json" | head -c 500)"
 	GBPS=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$OUT/client.json")
 	[ -n "$GBPS" ] && [ "$GBPS" != null ] || die "no rate in iperf3's report: $(head -c 500 "$OUT/client.json")"
@@ -178,7 +192,7 @@ for c in $CASES; do
 	printf '%-12s' "$c"
 	for p in $PROTOS; do
 		if [[ " $CASES " == *" base "* ]]; then
-			ratio=$(awk -v a="${R[$c-$p,gbps]}" -v b="${R[base-$p,gbps]}" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+			ratio=$(awk -v a="${R[$c-$p,gbps]}" -v b="${R[base-$p,gbps]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 		else
 			ratio=-
 		fi
