@@ -439,11 +439,13 @@ static int auto_choose(const char *ifname, int ifindex, enum ps_hook *hook, char
 	if (force && strcmp(force, "device") && strcmp(force, "virtual"))
 		force = NULL;
 	virt = force ? !strcmp(force, "virtual") : ps_iface_is_virtual(&info);
-	ps_dbg("%s: %s, link kind %s, parent device %s%s%s, XDP hook %s%s%s", ifname,
+	ps_dbg("%s: %s, link kind %s, parent device %s%s%s, XDP hook %s%s%s%s%s", ifname,
 	       info.loopback ? "loopback" : "not loopback", info.kind[0] ? info.kind : "none",
 	       info.parent_bus[0] ? info.parent_bus : "", info.parent_bus[0] ? " " : "",
 	       info.parent_dev[0] ? info.parent_dev : "none", held ? "held by " : "free",
-	       held ? h.name : "", force ? " (PKTSCOPE_AUTO_CLASS set)" : "");
+	       held ? h.name : "", held ? " (" : "", held ? h.mode : "", held ? ")" : "");
+	if (force)
+		ps_dbg("PKTSCOPE_AUTO_CLASS=%s: %s taken for a %s", force, ifname, force);
 
 	*hook = PS_HOOK_TC;
 	if (virt && force)
