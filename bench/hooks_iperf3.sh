@@ -16,6 +16,10 @@
 #   xdp-generic  pktscope stats --hook xdp --xdp-mode generic
 #   tc           pktscope stats --hook tc
 #   auto         pktscope stats (the default, --hook auto: TC on a veth)
+#   tcpdump      tcpdump -i veth-s -w /dev/null (for comparison: AF_PACKET)
+#
+# tcpdump's own drops are not the point here (it is the one copying every
+# packet); its run only shows what AF_PACKET costs the stream.
 #
 # Two namespaces of its own, C (client) and S (server), joined by a veth pair
 # veth-c <-> veth-s (MTU 1500, IPv6 off).  iperf3 -s runs in S pinned to
@@ -38,7 +42,7 @@ BUILD=${BUILD:-$ROOT/build}
 PKTSCOPE=${PKTSCOPE:-$BUILD/pktscope}
 SECS=${SECS:-10}
 ROUNDS=${ROUNDS:-5}
-CASES=${CASES:-"base xdp xdp-generic tc auto"}
+CASES=${CASES:-"base xdp xdp-generic tc auto tcpdump"}
 PROTOS=${PROTOS:-"tcp udp"}
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
@@ -121,7 +125,8 @@ case_args() { # case: pktscope stats arguments, or "none"
 	xdp-generic) echo "--hook xdp --xdp-mode generic" ;;
 	tc) echo "--hook tc" ;;
 	auto) echo "" ;;
-	*) die "unknown case $1 (base xdp xdp-generic tc auto)" ;;
+	tcpdump) echo tcpdump ;;
+	*) die "unknown case $1 (base xdp xdp-generic tc auto tcpdump)" ;;
 	esac
 }
 
@@ -130,6 +135,21 @@ ps_up() {
 	local args i
 	args=$(case_args "$1")
 	[ "$args" = none ] && return 0
+	if [ "$args" = tcpdump ]; then
+		"${NSS[@]}" env --default-signal=INT tcpdump -i veth-s -n -p -w /dev/null \
+			>"$OUT/ps.out" 2>"$OUT/ps.err" &
+		PS_PID=$!
+		TOOL=tcpdump
+		for ((i = 0; i < 100; i++)); do
+			grep -q 'listening on' "$OUT/ps.err" 2>/dev/null && break
+			kill -0 "$PS_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		grep -q 'listening on' "$OUT/ps.err" || die "tcpdump did not start: $(cat "$OUT/ps.err")"
+		HOOKS[$1]="AF_PACKET, -w /dev/null"
+		return 0
+	fi
+	TOOL=pktscope
 	# shellcheck disable=SC2086
 	"${NSS[@]}" env --default-signal=INT "$PKTSCOPE" stats -i veth-s $args --interval 1 --json \
 		>"$OUT/ps.out" 2>"$OUT/ps.err" &
@@ -149,8 +169,12 @@ ps_down() {
 	[ -z "$PS_PID" ] && return 0
 	stop_pid "$PS_PID" INT
 	PS_PID=
-	n=$(jq -r 'select(.type == "summary") | .interfaces[0].total.packets' "$OUT/ps.out")
-	[ "${n:-0}" -gt 1000 ] || die "$1 $2: pktscope counted ${n:-nothing} packets: it did not see the stream"
+	if [ "$TOOL" = tcpdump ]; then
+		n=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$OUT/ps.err")
+	else
+		n=$(jq -r 'select(.type == "summary") | .interfaces[0].total.packets' "$OUT/ps.out")
+	fi
+	[ "${n:-0}" -gt 1000 ] || die "$1 $2: $TOOL counted ${n:-nothing} packets: it did not see the stream"
 }
 
 # run_iperf PROTO: one iperf3 run; GBPS becomes the rate received, in Gb/s.
