@@ -140,7 +140,7 @@ ps_up() {
 			>"$OUT/ps.out" 2>"$OUT/ps.err" &
 		PS_PID=$!
 		TOOL=tcpdump
-		for ((i = 0; i < 100; i++)); do
+		for ((i = 0; i < 600; i++)); do
 			grep -q 'listening on' "$OUT/ps.err" 2>/dev/null && break
 			kill -0 "$PS_PID" 2>/dev/null || break
 			sleep 0.1
@@ -154,7 +154,8 @@ ps_up() {
 	"${NSS[@]}" env --default-signal=INT "$PKTSCOPE" stats -i veth-s $args --interval 1 --json \
 		>"$OUT/ps.out" 2>"$OUT/ps.err" &
 	PS_PID=$!
-	for ((i = 0; i < 100; i++)); do
+	# Loading the datapath takes the verifier a while on a busy machine.
+	for ((i = 0; i < 600; i++)); do
 		grep -q '^pktscope: watching' "$OUT/ps.err" 2>/dev/null && break
 		kill -0 "$PS_PID" 2>/dev/null || break
 		sleep 0.1
@@ -173,6 +174,10 @@ ps_down() {
 		n=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$OUT/ps.err")
 	else
 		n=$(jq -r 'select(.type == "summary") | .interfaces[0].total.packets' "$OUT/ps.out")
+		# What one packet is at the receiving hook: a 64 kB GSO packet, or
+		# an MTU-sized one.
+		BPP=$(jq -r 'select(.type == "summary") | .interfaces[0].hooks[0] |
+			if .packets > 0 then (.bytes / .packets | floor) else 0 end' "$OUT/ps.out")
 	fi
 	[ "${n:-0}" -gt 1000 ] || die "$1 $2: $TOOL counted ${n:-nothing} packets: it did not see the stream"
 }
@@ -197,7 +202,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			ps_up "$c"
 			run_iperf "$p"
 			R[$c-$p,gbps,$r]=$GBPS
+			BPP=
 			ps_down "$c" "$p"
+			R[$c-$p,bpp,$r]=${BPP:-0}
 			printf '%s: round %d %-12s %s %6.2f Gb/s\n' "$BENCH" "$r" "$c" "$p" "${R[$c-$p,gbps,$r]}" >&2
 			sleep 1
 		done
@@ -205,12 +212,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 keys=()
 for c in $CASES; do for p in $PROTOS; do keys+=("$c-$p"); done; done
-bench_medians gbps "${keys[*]}"
+bench_medians "gbps bpp" "${keys[*]}"
 
 echo
 echo "iperf3 over a veth pair, pktscope stats on the receiving end (veth-s): median of $ROUNDS runs of $SECS s"
 printf '%-12s' case
-for p in $PROTOS; do printf ' %9s %6s' "${p^^} Gb/s" ratio; done
+for p in $PROTOS; do printf ' %9s %6s %6s' "${p^^} Gb/s" ratio B/pkt; done
 printf '  %s\n' "hooks (pktscope's line)"
 for c in $CASES; do
 	printf '%-12s' "$c"
@@ -220,8 +227,11 @@ for c in $CASES; do
 		else
 			ratio=-
 		fi
-		printf ' %9.2f %6s' "${R[$c-$p,gbps]}" "$ratio"
+		bpp=${R[$c-$p,bpp]%.*}
+		[ "${bpp:-0}" -gt 0 ] 2>/dev/null || bpp=-
+		printf ' %9.2f %6s %6s' "${R[$c-$p,gbps]}" "$ratio" "$bpp"
 	done
 	printf '  %s\n' "${HOOKS[$c]:-}"
 done
-echo "(ratio: to base, no tool, in the same run; UDP: -b 0 -l 1448, what the server received)"
+echo "(ratio: to base, no tool, in the same run; B/pkt: bytes per packet at pktscope's ingress hook,"
+echo " a 64 kB GSO packet or one frame; UDP: -b 0 -l 1448, what the server received)"
