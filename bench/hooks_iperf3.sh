@@ -135,6 +135,10 @@ ps_up() {
 	local args i
 	args=$(case_args "$1")
 	[ "$args" = none ] && return 0
+	# Emptied here, not only by the child's redirection, which may come
+	# after the first look for the line: the last run's would be seen.
+	: >"$OUT/ps.out"
+	: >"$OUT/ps.err"
 	if [ "$args" = tcpdump ]; then
 		"${NSS[@]}" env --default-signal=INT tcpdump -i veth-s -n -p -w /dev/null \
 			>"$OUT/ps.out" 2>"$OUT/ps.err" &
@@ -160,7 +164,11 @@ ps_up() {
 		kill -0 "$PS_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	grep -q '^pktscope: watching' "$OUT/ps.err" || die "pktscope stats $args did not start: $(cat "$OUT/ps.err")"
+	if ! grep -q '^pktscope: watching' "$OUT/ps.err"; then
+		local rc="still running"
+		kill -0 "$PS_PID" 2>/dev/null || { wait "$PS_PID"; rc="exit status $?"; PS_PID=; }
+		die "pktscope stats $args did not start ($rc): $(cat "$OUT/ps.err" "$OUT/ps.out" | head -c 500)"
+	fi
 	HOOKS[$1]=$(sed -n 's/^pktscope: watching veth-s \[\(.*\)\]; Ctrl-C stops$/\1/p' "$OUT/ps.err" | head -1)
 }
 
