@@ -507,9 +507,10 @@ int ps_datapath_open(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		if (err == -EBUSY || err == -EEXIST)
 			snprintf(why, sizeof(why), "XDP hook taken by another program: TC sees "
 				 "what it passes");
-		else
+		else /* generic XDP runs on the skb as TC does, may copy it
+		      * to make it fit, and would hold the XDP hook */
 			snprintf(why, sizeof(why), "native XDP refused (%s); generic XDP would "
-				 "cost throughput", strerror(-err));
+				 "gain nothing over TC", strerror(-err));
 		ps_datapath_close(dp);
 		o.hook = PS_HOOK_TC;
 		err = ps_datapath_load(dp, &o, false);

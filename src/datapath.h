@@ -89,7 +89,8 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
  *  - TC both ways where another program holds the XDP hook: it keeps it,
  *    and TC sees what it passes;
  *  - else native XDP in, TC out, and TC both ways if the driver refuses
- *    native XDP (never generic XDP, which costs what XDP costs on veth).
+ *    native XDP: never generic XDP, which runs on the skb as TC does, may
+ *    have to copy it, and would keep other programs off the XDP hook.
  * On failure nothing stays attached or loaded, and ps_datapath_close() is
  * safe.  Returns 0 or -errno after one line. */
 int ps_datapath_open(struct ps_datapath *dp, const struct ps_datapath_opts *opts,

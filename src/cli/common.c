@@ -174,8 +174,8 @@ void cli_dp_defaults(struct ps_datapath_opts *dp)
 int cli_check_source(const char *file, int nifaces, const struct ps_datapath_opts *dp,
 		     bool xdp_mode_set)
 {
-	/* --hook auto takes native XDP or none: generic XDP costs what XDP
-	 * costs on a veth, so it is only had by asking for it. */
+	/* --hook auto takes native XDP or TC: generic XDP gains nothing over
+	 * TC, so it is only had by asking for it. */
 	if (xdp_mode_set && dp->hook != PS_HOOK_XDP) {
 		ps_err("--xdp-mode applies to --hook xdp only (--hook auto, the default, takes "
 		       "native XDP or TC): add --hook xdp");

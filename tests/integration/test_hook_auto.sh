@@ -180,7 +180,7 @@ else
 fi
 if PKTSCOPE_AUTO_CLASS=device ps_start devbr "$NS_A" -i psbr0 --json; then
 	check_eq "device refusing native XDP (bridge): TC, not generic XDP, and why" \
-		"pktscope: watching psbr0 [tc/ingress tcx, tc/egress tcx: auto, native XDP refused (Operation not supported); generic XDP would cost throughput]; Ctrl-C stops" \
+		"pktscope: watching psbr0 [tc/ingress tcx, tc/egress tcx: auto, native XDP refused (Operation not supported); generic XDP would gain nothing over TC]; Ctrl-C stops" \
 		"$(watching devbr)"
 	check_eq "device refusing native XDP: attached at TC both ways, no XDP" "$ATT_TC none" \
 		"$(attached "$NS_A" psbr0) $(ip_xdp "$NS_A" psbr0)"
