@@ -351,9 +351,10 @@ err_destroy:
 	return err;
 }
 
-/* Attaches the loaded programs; with 'auto_xdp', XDP native only and a
- * refusal (ps_xdp_refused()) returned without a word. */
-static int attach(struct ps_datapath *dp, const char *ifname, bool auto_xdp)
+/* Attaches the loaded programs.  With 'refused' (--hook auto), XDP is
+ * native only, and the driver's refusal (ps_xdp_refused()) is returned
+ * without a word and with *refused set: the caller has TC to go to. */
+static int attach(struct ps_datapath *dp, const char *ifname, bool *refused)
 {
 	enum ps_slot slots[PS_SLOT_MAX];
 	char cmd[256] = "";
@@ -385,9 +386,10 @@ static int attach(struct ps_datapath *dp, const char *ifname, bool auto_xdp)
 		enum ps_slot s = slots[i];
 		int fd = ps_datapath_prog_fd(dp, s);
 
-		if (s == PS_SLOT_XDP_INGRESS && auto_xdp) {
+		if (s == PS_SLOT_XDP_INGRESS && refused) {
 			err = ps_attach_xdp_native(&dp->att[s], fd, ifindex);
-			if (err && !ps_xdp_refused(err))
+			*refused = err && ps_xdp_refused(err);
+			if (err && !*refused)
 				ps_xdp_attach_error(err, ifindex, ifname, PS_XDP_NATIVE);
 		} else if (s == PS_SLOT_XDP_INGRESS) {
 			err = ps_attach_xdp(&dp->att[s], fd, ifindex, ifname, dp->opts.xdp_mode);
@@ -409,7 +411,7 @@ err_detach:
 
 int ps_datapath_attach(struct ps_datapath *dp, const char *ifname)
 {
-	return attach(dp, ifname, false);
+	return attach(dp, ifname, NULL);
 }
 
 /* For --hook auto: the hook this interface gets before trying anything,
@@ -478,29 +480,29 @@ int ps_datapath_open(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		     const char *ifname)
 {
 	struct ps_datapath_opts o = *opts;
-	char why[sizeof(dp->hook_why)];
+	char why[sizeof(dp->hook_why)] = "";
+	bool refused = false;
 	int ifindex, err;
 
 	datapath_init(dp, opts);
 	if (opts->hook != PS_HOOK_AUTO) {
 		err = ps_datapath_load(dp, opts, false);
 		if (!err)
-			err = attach(dp, ifname, false);
+			err = attach(dp, ifname, NULL);
 		goto out;
 	}
 	ifindex = ps_iface_index(ifname);
 	if (ifindex < 0) {
 		ps_err("no interface named '%s': list them with `ip link`", ifname);
-		return -ENODEV;
+		err = -ENODEV;
+		goto out;
 	}
 	err = auto_choose(ifname, ifindex, &o.hook, why, sizeof(why));
-	if (err)
-		return err;
-	err = ps_datapath_load(dp, &o, false);
-	if (err)
-		return err;
-	err = attach(dp, ifname, o.hook == PS_HOOK_XDP);
-	if (err && o.hook == PS_HOOK_XDP && ps_xdp_refused(err)) {
+	if (!err)
+		err = ps_datapath_load(dp, &o, false);
+	if (!err)
+		err = attach(dp, ifname, o.hook == PS_HOOK_XDP ? &refused : NULL);
+	if (refused) {
 		/* The TC ingress program was not loaded (it rarely is needed):
 		 * load again for TC. */
 		ps_dbg("native XDP on %s refused (%s): TC instead", ifname, strerror(-err));
@@ -515,7 +517,7 @@ int ps_datapath_open(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		o.hook = PS_HOOK_TC;
 		err = ps_datapath_load(dp, &o, false);
 		if (!err)
-			err = attach(dp, ifname, false);
+			err = attach(dp, ifname, NULL);
 	}
 	dp->hook_auto = true;
 	snprintf(dp->hook_why, sizeof(dp->hook_why), "%s", why);

@@ -191,6 +191,22 @@ else
 	nok "device refusing native XDP: pktscope stats -i psbr0 starts"
 fi
 
+# Another pktscope holds the interface at TC: auto would take XDP on this
+# "device", and the claim refuses it first, in one line.
+if ps_start first "$NS_A" -i "$IF_A" --hook tc --json; then
+	held=$(attached "$NS_A" "$IF_A" --ids)
+	PKTSCOPE_AUTO_CLASS=device ps_run second "$NS_A" stats -i "$IF_A" -c 1 --interval 1
+	check_usage_error "a second pktscope, auto on a device" second
+	check "a second pktscope, auto on a device: names the first one's pid" \
+		grep -qw -- "${PID[first]}" "$TMPD/second.err"
+	check_eq "a second pktscope, auto on a device: the first one's programs stay" "$held" \
+		"$(attached "$NS_A" "$IF_A" --ids)"
+	ps_stop first
+else
+	nok "a first pktscope --hook tc starts"
+fi
+check_attached "a second pktscope: nothing attached once the first stopped" "$NS_A" "$IF_A" ""
+
 # ------------------------------------------------------------ 5. XDP held by another program
 
 FX=$TMPD/foreign.bpf.o
