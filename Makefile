@@ -11,7 +11,7 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	    -Iinclude -Isrc -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lncurses -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lncurses -lmnl -lm
 
 BPF_CFLAGS := -O2 -g -Wall -target bpf -Iinclude -Ibpf -I$(ARCH_INC)
 
@@ -31,7 +31,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_LIB  := $(filter-out tests/tools/mk%.c,$(TOOL_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(filter tests/tools/mk%.c,$(TOOL_SRCS)))
 
-.PHONY: all test bench bench-capture bench-capture-disk bench-flows clean tests
+.PHONY: all test bench bench-capture bench-capture-disk bench-flows bench-hooks clean tests
 all: $(BUILD)/pktscope
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -91,6 +91,11 @@ bench-capture-disk: $(BUILD)/pktscope $(BUILD)/inject
 # (root; a few minutes).
 bench-flows: $(BUILD)/pktscope $(BUILD)/inject
 	BUILD=$(BUILD) bench/flows_cpu.sh
+
+# What each hook costs the host's own TCP and UDP: iperf3 over a veth pair
+# with pktscope stats at each hook (root; about 5 minutes).
+bench-hooks: $(BUILD)/pktscope
+	BUILD=$(BUILD) bench/hooks_iperf3.sh
 
 $(BUILD):
 	mkdir -p $(BUILD)

@@ -59,83 +59,121 @@ static const char *xdp_mode_name(__u8 attach_mode)
 	}
 }
 
+int ps_xdp_holder(int ifindex, struct ps_xdp_holder *h)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err)
+		return err;
+	if (!q.prog_id)
+		return 0;
+	h->id = q.prog_id;
+	snprintf(h->mode, sizeof(h->mode), "%s", xdp_mode_name(q.attach_mode));
+	prog_name_by_id(q.prog_id, h->name, sizeof(h->name));
+	return 1;
+}
+
 /* Describes whatever XDP program already holds the interface. */
 static void report_xdp_taken(int ifindex, const char *ifname)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	char name[BPF_OBJ_NAME_LEN] = "?";
+	struct ps_xdp_holder h;
 
-	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
-		prog_name_by_id(q.prog_id, name, sizeof(name));
+	if (ps_xdp_holder(ifindex, &h) == 1) {
 		ps_err("%s already has XDP program '%s' (id %u, %s mode) attached: detach it "
-		       "(ip link set dev %s %s off) if it is unused, or use --hook tc",
-		       ifname, name, q.prog_id, xdp_mode_name(q.attach_mode), ifname,
-		       q.attach_mode == XDP_ATTACHED_SKB ? "xdpgeneric" :
-		       q.attach_mode == XDP_ATTACHED_DRV ? "xdpdrv" : "xdp");
+		       "(ip link set dev %s %s off) if it is unused, or use --hook auto or tc",
+		       ifname, h.name, h.id, h.mode, ifname,
+		       !strcmp(h.mode, "generic") ? "xdpgeneric" :
+		       !strcmp(h.mode, "native") ? "xdpdrv" : "xdp");
 		return;
 	}
-	ps_err("the XDP hook of %s is taken by another program: detach it, or use --hook tc",
-	       ifname);
+	ps_err("the XDP hook of %s is taken by another program: detach it, or use --hook "
+	       "auto or tc", ifname);
+}
+
+static int xdp_link(struct ps_attachment *a, int prog_fd, int ifindex, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int fd;
+
+	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+	if (fd < 0)
+		return -errno;
+	a->link_fd = fd;
+	a->ifindex = ifindex;
+	a->attached = true;
+	snprintf(a->mode, sizeof(a->mode), "%s",
+		 flags == XDP_FLAGS_DRV_MODE ? "native" :
+		 flags == XDP_FLAGS_SKB_MODE ? "generic" : "auto");
+	if (!bpf_xdp_query(ifindex, 0, &q))
+		snprintf(a->mode, sizeof(a->mode), "%s", xdp_mode_name(q.attach_mode));
+	return 0;
+}
+
+int ps_attach_xdp_native(struct ps_attachment *a, int prog_fd, int ifindex)
+{
+	ps_attachment_init(a);
+	return xdp_link(a, prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
+}
+
+bool ps_xdp_refused(int err)
+{
+	return err != -EPERM && err != -EACCES && err != -ENODEV;
+}
+
+void ps_xdp_attach_error(int err, int ifindex, const char *ifname, enum ps_xdp_mode mode)
+{
+	switch (err) {
+	case -EBUSY:
+	case -EEXIST:
+		report_xdp_taken(ifindex, ifname);
+		break;
+	case -EOPNOTSUPP:
+		ps_err("%s does not support %s XDP: use --hook auto or tc, or --xdp-mode %s",
+		       ifname, mode == PS_XDP_GENERIC ? "generic" : "native",
+		       mode == PS_XDP_GENERIC ? "auto" : "generic");
+		break;
+	case -EPERM:
+	case -EACCES:
+		ps_err("not permitted to attach XDP to %s: run pktscope as root "
+		       "(CAP_BPF and CAP_NET_ADMIN)", ifname);
+		break;
+	case -ENODEV:
+		ps_err("interface %s went away", ifname);
+		break;
+	case -ERANGE:
+	case -EINVAL:
+		ps_err("%s refused the XDP program (%s): its MTU or settings may not "
+		       "allow XDP; try --xdp-mode generic or --hook tc", ifname, strerror(-err));
+		break;
+	default:
+		ps_err("cannot attach XDP to %s: %s", ifname, strerror(-err));
+	}
 }
 
 int ps_attach_xdp(struct ps_attachment *a, int prog_fd, int ifindex, const char *ifname,
 		  enum ps_xdp_mode mode)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, opts);
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int fd, err;
+	__u32 flags = mode == PS_XDP_NATIVE ? XDP_FLAGS_DRV_MODE :
+		      mode == PS_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : 0;
+	int err;
 
 	ps_attachment_init(a);
-	if (mode == PS_XDP_NATIVE)
-		opts.flags = XDP_FLAGS_DRV_MODE;
-	else if (mode == PS_XDP_GENERIC)
-		opts.flags = XDP_FLAGS_SKB_MODE;
-
-	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
-	if (fd < 0 && mode == PS_XDP_AUTO && errno != EBUSY && errno != EEXIST &&
-	    errno != EPERM && errno != EACCES) {
+	err = xdp_link(a, prog_fd, ifindex, flags);
+	if (err && mode == PS_XDP_AUTO && err != -EBUSY && err != -EEXIST &&
+	    ps_xdp_refused(err)) {
 		/* A driver may have native XDP and still refuse it (virtio_net
 		 * while the host does GRO, a too large MTU): auto means any
 		 * mode that works. */
-		ps_dbg("native XDP on %s refused (%s): trying generic", ifname, strerror(errno));
-		opts.flags = XDP_FLAGS_SKB_MODE;
-		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+		ps_dbg("native XDP on %s refused (%s): trying generic", ifname, strerror(-err));
+		err = xdp_link(a, prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
 	}
-	if (fd < 0) {
-		err = -errno;
-		switch (err) {
-		case -EBUSY:
-		case -EEXIST:
-			report_xdp_taken(ifindex, ifname);
-			break;
-		case -EOPNOTSUPP:
-			ps_err("%s does not support %s XDP: use --xdp-mode generic or auto, or "
-			       "--hook tc", ifname, mode == PS_XDP_GENERIC ? "generic" : "native");
-			break;
-		case -EPERM:
-		case -EACCES:
-			ps_err("not permitted to attach XDP to %s: run pktscope as root "
-			       "(CAP_BPF and CAP_NET_ADMIN)", ifname);
-			break;
-		case -ERANGE:
-		case -EINVAL:
-			ps_err("%s refused the XDP program (%s): its MTU or settings may not "
-			       "allow XDP; try --xdp-mode generic or --hook tc", ifname,
-			       strerror(-err));
-			break;
-		default:
-			ps_err("cannot attach XDP to %s: %s", ifname, strerror(-err));
-		}
-		return err;
-	}
-	a->link_fd = fd;
-	a->ifindex = ifindex;
-	a->attached = true;
-	snprintf(a->mode, sizeof(a->mode), "%s",
-		 mode == PS_XDP_NATIVE ? "native" : mode == PS_XDP_GENERIC ? "generic" : "auto");
-	if (!bpf_xdp_query(ifindex, 0, &q))
-		snprintf(a->mode, sizeof(a->mode), "%s", xdp_mode_name(q.attach_mode));
-	return 0;
+	if (err)
+		ps_xdp_attach_error(err, ifindex, ifname, mode);
+	return err;
 }
 
 /* True when the legacy filter at pktscope's handle/prio runs one of ours. */

@@ -45,6 +45,27 @@ int ps_attach_tc(struct ps_attachment *a, int prog_fd, int ifindex, const char *
 		 bool ingress);
 void ps_detach(struct ps_attachment *a);
 
+/* Native XDP only, and silent: returns 0 or the kernel's -errno, for a
+ * caller that has somewhere else to go when the driver refuses. */
+int ps_attach_xdp_native(struct ps_attachment *a, int prog_fd, int ifindex);
+/* Whether an XDP attach error means this interface will not take the
+ * program (held, unsupported, refused settings), rather than that nothing
+ * can be attached at all (no privilege, no interface). */
+bool ps_xdp_refused(int err);
+/* The one line for an XDP attach error 'err' in 'mode'. */
+void ps_xdp_attach_error(int err, int ifindex, const char *ifname, enum ps_xdp_mode mode);
+
+/* The XDP program another tool has attached to an interface. */
+struct ps_xdp_holder {
+	__u32 id;
+	char name[16];   /* BPF_OBJ_NAME_LEN */
+	char mode[16];   /* "native", "generic", "offload", "multi" */
+};
+
+/* Returns 1 and fills 'h' when a program holds the XDP hook of 'ifindex',
+ * 0 when it is free, or -errno. */
+int ps_xdp_holder(int ifindex, struct ps_xdp_holder *h);
+
 /* "auto", "native", "generic" -> mode; -EINVAL otherwise. */
 int ps_xdp_mode_parse(const char *s, enum ps_xdp_mode *mode);
 

@@ -26,7 +26,7 @@ int ps_hook_slots(enum ps_hook hook, enum ps_slot slots[PS_SLOT_MAX])
 		slots[0] = PS_SLOT_TC_INGRESS;
 		slots[1] = PS_SLOT_TC_EGRESS;
 		break;
-	default:
+	default: /* XDP; AUTO is chosen before anything asks */
 		slots[0] = PS_SLOT_XDP_INGRESS;
 		slots[1] = PS_SLOT_TC_EGRESS;
 	}
@@ -56,9 +56,21 @@ int ps_hook_parse(const char *s, enum ps_hook *hook)
 		*hook = PS_HOOK_TC;
 	else if (!strcmp(s, "socket"))
 		*hook = PS_HOOK_SOCKET;
+	else if (!strcmp(s, "auto"))
+		*hook = PS_HOOK_AUTO;
 	else
 		return -EINVAL;
 	return 0;
+}
+
+const char *ps_hook_name(enum ps_hook hook)
+{
+	switch (hook) {
+	case PS_HOOK_XDP: return "xdp";
+	case PS_HOOK_TC: return "tc";
+	case PS_HOOK_SOCKET: return "socket";
+	default: return "auto";
+	}
 }
 
 static struct bpf_program *slot_prog(const struct ps_datapath *dp, enum ps_slot slot)
@@ -246,17 +258,33 @@ static int install_emit(struct ps_datapath *dp)
 	return 0;
 }
 
+static void datapath_init(struct ps_datapath *dp, const struct ps_datapath_opts *opts)
+{
+	memset(dp, 0, sizeof(*dp));
+	dp->owner.fd = -1;
+	for (int i = 0; i < PS_SLOT_MAX; i++)
+		ps_attachment_init(&dp->att[i]);
+	dp->opts = *opts;
+}
+
 int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts,
 		     bool for_replay)
 {
 	enum ps_slot slots[PS_SLOT_MAX];
 	int n, err, i;
 
-	memset(dp, 0, sizeof(*dp));
-	dp->owner.fd = -1;
-	for (i = 0; i < PS_SLOT_MAX; i++)
-		ps_attachment_init(&dp->att[i]);
-	dp->opts = *opts;
+	datapath_init(dp, opts);
+	if (opts->hook == PS_HOOK_AUTO) {
+		if (!for_replay)
+			return -EINVAL; /* ps_datapath_open() chooses first */
+		dp->opts.hook = PS_HOOK_XDP;
+		dp->hook_auto = true;
+		snprintf(dp->hook_why, sizeof(dp->hook_why),
+			 "a file: the XDP test run takes frames of any size");
+		ps_dbg("--hook auto over a file: the XDP program's test run (TC's refuses frames "
+		       "over a page)");
+	}
+	opts = &dp->opts;
 
 	dp->skel = datapath_bpf__open();
 	if (!dp->skel) {
@@ -330,7 +358,10 @@ err_destroy:
 	return err;
 }
 
-int ps_datapath_attach(struct ps_datapath *dp, const char *ifname)
+/* Attaches the loaded programs.  With 'refused' (--hook auto), XDP is
+ * native only, and the driver's refusal (ps_xdp_refused()) is returned
+ * without a word and with *refused set: the caller has TC to go to. */
+static int attach(struct ps_datapath *dp, const char *ifname, bool *refused)
 {
 	enum ps_slot slots[PS_SLOT_MAX];
 	char cmd[256] = "";
@@ -362,11 +393,17 @@ int ps_datapath_attach(struct ps_datapath *dp, const char *ifname)
 		enum ps_slot s = slots[i];
 		int fd = ps_datapath_prog_fd(dp, s);
 
-		if (s == PS_SLOT_XDP_INGRESS)
+		if (s == PS_SLOT_XDP_INGRESS && refused) {
+			err = ps_attach_xdp_native(&dp->att[s], fd, ifindex);
+			*refused = err && ps_xdp_refused(err);
+			if (err && !*refused)
+				ps_xdp_attach_error(err, ifindex, ifname, PS_XDP_NATIVE);
+		} else if (s == PS_SLOT_XDP_INGRESS) {
 			err = ps_attach_xdp(&dp->att[s], fd, ifindex, ifname, dp->opts.xdp_mode);
-		else
+		} else {
 			err = ps_attach_tc(&dp->att[s], fd, ifindex, ifname,
 					   s == PS_SLOT_TC_INGRESS);
+		}
 		if (err)
 			goto err_detach;
 	}
@@ -376,6 +413,124 @@ err_detach:
 	for (i = 0; i < PS_SLOT_MAX; i++)
 		ps_detach(&dp->att[i]);
 	ps_owner_release(&dp->owner);
+	return err;
+}
+
+int ps_datapath_attach(struct ps_datapath *dp, const char *ifname)
+{
+	return attach(dp, ifname, NULL);
+}
+
+/* For --hook auto: the hook this interface gets before trying anything,
+ * and why (see ps_datapath_open()).  PKTSCOPE_AUTO_CLASS=device (or
+ * virtual) takes the interface for one, so that the tests reach every
+ * branch on veth pairs. */
+static int auto_choose(const char *ifname, int ifindex, enum ps_hook *hook, char *why,
+		       size_t len)
+{
+	const char *force = getenv("PKTSCOPE_AUTO_CLASS");
+	struct ps_iface_info info;
+	struct ps_xdp_holder h;
+	bool virt;
+	int held, err;
+
+	err = ps_iface_info(ifindex, &info);
+	if (err) {
+		ps_err("cannot tell what kind of interface %s is (rtnetlink: %s): give --hook "
+		       "xdp or tc", ifname, strerror(-err));
+		return err;
+	}
+	held = ps_xdp_holder(ifindex, &h);
+	if (held < 0) {
+		ps_err("cannot query the XDP hook of %s: %s", ifname, strerror(-held));
+		return held;
+	}
+	if (force && strcmp(force, "device") && strcmp(force, "virtual"))
+		force = NULL;
+	virt = force ? !strcmp(force, "virtual") : ps_iface_is_virtual(&info);
+	ps_dbg("%s: %s, link kind %s, parent device %s%s%s, XDP hook %s%s%s%s%s", ifname,
+	       info.loopback ? "loopback" : "not loopback", info.kind[0] ? info.kind : "none",
+	       info.parent_bus[0] ? info.parent_bus : "", info.parent_bus[0] ? " " : "",
+	       info.parent_dev[0] ? info.parent_dev : "none", held ? "held by " : "free",
+	       held ? h.name : "", held ? " (" : "", held ? h.mode : "", held ? ")" : "");
+	if (force)
+		ps_dbg("PKTSCOPE_AUTO_CLASS=%s: %s taken for a %s", force, ifname, force);
+
+	*hook = PS_HOOK_TC;
+	if (virt && force)
+		snprintf(why, len, "virtual (PKTSCOPE_AUTO_CLASS): XDP would cost throughput");
+	else if (virt && (info.loopback || info.kind[0]))
+		snprintf(why, len, "%s is virtual: XDP would cost throughput",
+			 info.loopback ? "loopback" : info.kind);
+	else if (virt)
+		snprintf(why, len, "virtual (no device behind it): XDP would cost throughput");
+	else if (held)
+		snprintf(why, len, "XDP held by %s (id %u): TC sees what it passes", h.name, h.id);
+	if (virt && held) {
+		/* TC runs after it: what it drops is not seen. */
+		size_t off = strlen(why);
+
+		snprintf(why + off, len - off, "; XDP held by %s (id %u)", h.name, h.id);
+	}
+	if (virt || held)
+		return 0;
+	*hook = PS_HOOK_XDP;
+	if (info.parent_dev[0])
+		snprintf(why, len, "native XDP on %s%s%s", info.parent_bus,
+			 info.parent_bus[0] ? " device " : "device ", info.parent_dev);
+	else
+		snprintf(why, len, "native XDP (PKTSCOPE_AUTO_CLASS)");
+	return 0;
+}
+
+int ps_datapath_open(struct ps_datapath *dp, const struct ps_datapath_opts *opts,
+		     const char *ifname)
+{
+	struct ps_datapath_opts o = *opts;
+	char why[sizeof(dp->hook_why)] = "";
+	bool refused = false;
+	int ifindex, err;
+
+	datapath_init(dp, opts);
+	if (opts->hook != PS_HOOK_AUTO) {
+		err = ps_datapath_load(dp, opts, false);
+		if (!err)
+			err = attach(dp, ifname, NULL);
+		goto out;
+	}
+	ifindex = ps_iface_index(ifname);
+	if (ifindex < 0) {
+		ps_err("no interface named '%s': list them with `ip link`", ifname);
+		err = -ENODEV;
+		goto out;
+	}
+	err = auto_choose(ifname, ifindex, &o.hook, why, sizeof(why));
+	if (!err)
+		err = ps_datapath_load(dp, &o, false);
+	if (!err)
+		err = attach(dp, ifname, o.hook == PS_HOOK_XDP ? &refused : NULL);
+	if (refused) {
+		/* The TC ingress program was not loaded (it rarely is needed):
+		 * load again for TC. */
+		ps_dbg("native XDP on %s refused (%s): TC instead", ifname, strerror(-err));
+		if (err == -EBUSY || err == -EEXIST)
+			snprintf(why, sizeof(why), "XDP hook taken by another program: TC sees "
+				 "what it passes");
+		else /* generic XDP runs on the skb as TC does, may copy it
+		      * to make it fit, and would hold the XDP hook */
+			snprintf(why, sizeof(why), "native XDP refused (%s); generic XDP would "
+				 "gain nothing over TC", strerror(-err));
+		ps_datapath_close(dp);
+		o.hook = PS_HOOK_TC;
+		err = ps_datapath_load(dp, &o, false);
+		if (!err)
+			err = attach(dp, ifname, NULL);
+	}
+	dp->hook_auto = true;
+	snprintf(dp->hook_why, sizeof(dp->hook_why), "%s", why);
+out:
+	if (err)
+		ps_datapath_close(dp);
 	return err;
 }
 

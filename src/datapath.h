@@ -19,6 +19,7 @@ enum ps_hook {
 	PS_HOOK_XDP,    /* XDP on ingress, TC on egress */
 	PS_HOOK_TC,     /* TC on ingress and egress */
 	PS_HOOK_SOCKET, /* an AF_PACKET socket; nothing attached to hooks */
+	PS_HOOK_AUTO,   /* XDP or TC, whichever fits the interface (below) */
 };
 
 struct ps_datapath_opts {
@@ -65,6 +66,10 @@ struct ps_datapath {
 	int ifindex;
 	struct ps_owner owner;
 	struct ps_attachment att[PS_SLOT_MAX];
+	/* Asked for PS_HOOK_AUTO: opts.hook is what was chosen, and
+	 * hook_why says why, in a few words. */
+	bool hook_auto;
+	char hook_why[128];
 };
 
 /* The slots a hook choice fills, in display order (ingress first). */
@@ -72,12 +77,33 @@ int ps_hook_slots(enum ps_hook hook, enum ps_slot slots[PS_SLOT_MAX]);
 const char *ps_slot_hook(enum ps_slot slot);      /* "xdp" or "tc" */
 const char *ps_slot_direction(enum ps_slot slot); /* "ingress" or "egress" */
 int ps_hook_parse(const char *s, enum ps_hook *hook);
+const char *ps_hook_name(enum ps_hook hook);      /* "xdp", "tc", "socket", "auto" */
 
 /* Opens and loads the programs 'opts' needs; for_replay loads only the
- * ingress program, which BPF_PROG_TEST_RUN then drives.
- * Returns 0 or -errno after one line saying what is wrong. */
+ * ingress program, which BPF_PROG_TEST_RUN then drives.  PS_HOOK_AUTO is
+ * for_replay only (live, ps_datapath_open() chooses): it is XDP there, as
+ * the XDP test run takes frames of any size and TC's refuses those over a
+ * page.  Returns 0 or -errno after one line saying what is wrong. */
 int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts,
 		     bool for_replay);
+
+/*
+ * Loads the programs for 'ifname' and attaches them (ps_datapath_load(),
+ * then ps_datapath_attach()).  With PS_HOOK_AUTO it first chooses the hook
+ * for the interface:
+ *  - TC both ways on a virtual interface (ps_iface_is_virtual(): veth,
+ *    bridge, bond, tun, vxlan, loopback...), where XDP costs the host
+ *    throughput (XDP on a veth makes its peer send MTU-sized packets, not
+ *    64 kB ones: a fraction of the TCP throughput, docs/BENCHMARKS.md);
+ *  - TC both ways where another program holds the XDP hook: it keeps it,
+ *    and TC sees what it passes;
+ *  - else native XDP in, TC out, and TC both ways if the driver refuses
+ *    native XDP: never generic XDP, which runs on the skb as TC does, may
+ *    have to copy it, and would keep other programs off the XDP hook.
+ * On failure nothing stays attached or loaded, and ps_datapath_close() is
+ * safe.  Returns 0 or -errno after one line. */
+int ps_datapath_open(struct ps_datapath *dp, const struct ps_datapath_opts *opts,
+		     const char *ifname);
 
 /* Claims 'ifname' and attaches the loaded programs to it.  On failure
  * nothing stays attached.  Returns 0 or -errno after one line. */

@@ -7,6 +7,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include "iface.h"
 
 int ps_iface_hwaddr(const char *name, unsigned char addr[6])
@@ -96,4 +99,106 @@ int ps_iface_default(char *name)
 	if (!default_v4(name))
 		return 0;
 	return default_v6(name);
+}
+
+struct link_parse {
+	struct ps_iface_info *info;
+	int ifindex;
+	bool found;
+};
+
+static void copy_str(char *dst, size_t len, const struct nlattr *a)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return;
+	snprintf(dst, len, "%s", mnl_attr_get_str(a));
+}
+
+static int linkinfo_attr(const struct nlattr *a, void *data)
+{
+	struct ps_iface_info *info = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
+		copy_str(info->kind, sizeof(info->kind), a);
+	return MNL_CB_OK;
+}
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	struct ps_iface_info *info = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0)
+			mnl_attr_parse_nested(a, linkinfo_attr, info);
+		break;
+	case IFLA_PARENT_DEV_NAME:
+		copy_str(info->parent_dev, sizeof(info->parent_dev), a);
+		break;
+	case IFLA_PARENT_DEV_BUS_NAME:
+		copy_str(info->parent_bus, sizeof(info->parent_bus), a);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_parse *p = data;
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || ifm->ifi_index != p->ifindex)
+		return MNL_CB_OK;
+	p->found = true;
+	p->info->loopback = ifm->ifi_flags & IFF_LOOPBACK;
+	return mnl_attr_parse(nlh, sizeof(*ifm), link_attr, p->info);
+}
+
+int ps_iface_info(int ifindex, struct ps_iface_info *info)
+{
+	/* A link's message is a few kB (no statistics, no VF list asked);
+	 * one that does not fit is an error (ENOSPC), not a cut message. */
+	char buf[16384];
+	struct link_parse p = { .info = info, .ifindex = ifindex };
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	unsigned int portid, seq = 1;
+	ssize_t n;
+	int err = 0;
+
+	memset(info, 0, sizeof(*info));
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0 || mnl_cb_run(buf, n, seq, portid, link_msg, &p) < 0)
+		err = -errno;
+	else if (!p.found)
+		err = -ENODEV;
+out:
+	mnl_socket_close(nl);
+	return err;
+}
+
+bool ps_iface_is_virtual(const struct ps_iface_info *info)
+{
+	return info->loopback || info->kind[0] || !info->parent_dev[0];
 }

@@ -70,6 +70,10 @@ void ps_stats_print_json(FILE *f, const struct ps_stats_view *v)
 
 		json_object_set_new(io, "name", json_string(iv->name));
 		json_object_set_new(io, "ifindex", json_integer(iv->ifindex));
+		if (iv->hook_asked)
+			json_object_set_new(io, "hook_choice",
+					    json_pack("{s:s,s:s}", "asked", iv->hook_asked, "reason",
+						      iv->hook_why ? iv->hook_why : "given"));
 		for (int h = 0; h < iv->nhooks; h++) {
 			const struct ps_hook_view *hv = &iv->hooks[h];
 

@@ -22,6 +22,8 @@ struct ps_hook_view {
 struct ps_iface_view {
 	const char *name;
 	int ifindex;
+	const char *hook_asked; /* "auto", "xdp", "tc" */
+	const char *hook_why;   /* why auto chose the hooks below; NULL if asked */
 	int nhooks;
 	struct ps_hook_view hooks[PS_SLOT_MAX];
 };

@@ -75,14 +75,9 @@ int cli_attach_each(struct ps_datapath *dps, const char **ifaces, int n,
 	int i, err;
 
 	for (i = 0; i < n; i++) {
-		err = ps_datapath_load(&dps[i], &o[i], false);
+		err = ps_datapath_open(&dps[i], &o[i], ifaces[i]);
 		if (err)
-			goto err_close;
-		err = ps_datapath_attach(&dps[i], ifaces[i]);
-		if (err) {
-			i++; /* loaded: close it too */
-			goto err_close;
-		}
+			goto err_close; /* dps[i] closed itself */
 	}
 	return 0;
 
@@ -112,6 +107,9 @@ void cli_announce(const struct ps_datapath *dps, int n)
 			off += snprintf(line + off, sizeof(line) - off, "%s%s/%s %s", h ? ", " : "",
 					ps_slot_hook(slots[h]), ps_slot_direction(slots[h]),
 					dps[i].att[slots[h]].mode);
+		if (dps[i].hook_auto && off < sizeof(line))
+			off += snprintf(line + off, sizeof(line) - off, ": auto, %s",
+					dps[i].hook_why);
 		if (off < sizeof(line))
 			off += snprintf(line + off, sizeof(line) - off, "]");
 	}
@@ -171,7 +169,7 @@ int cli_opt_error(int opt, char **argv, const char *cmd)
 
 void cli_dp_defaults(struct ps_datapath_opts *dp)
 {
-	dp->hook = PS_HOOK_XDP;
+	dp->hook = PS_HOOK_AUTO;
 	dp->xdp_mode = PS_XDP_AUTO;
 	dp->ttl_threshold = 2;
 }
@@ -179,8 +177,11 @@ void cli_dp_defaults(struct ps_datapath_opts *dp)
 int cli_check_source(const char *file, int nifaces, const struct ps_datapath_opts *dp,
 		     bool xdp_mode_set)
 {
+	/* --hook auto takes native XDP or TC: generic XDP gains nothing over
+	 * TC, so it is only had by asking for it. */
 	if (xdp_mode_set && dp->hook != PS_HOOK_XDP) {
-		ps_err("--xdp-mode applies to --hook xdp only");
+		ps_err("--xdp-mode applies to --hook xdp only (--hook auto, the default, takes "
+		       "native XDP or TC): add --hook xdp");
 		return -EINVAL;
 	}
 	if (file && nifaces) {

@@ -19,8 +19,9 @@ void cli_signals(void);
  * a name given twice.  Returns 0 or -errno after one line. */
 int cli_pick_ifaces(const char **ifaces, int *n);
 
-/* Loads and attaches a datapath on each interface; on failure closes all
- * and returns -errno (after one line), else 0. */
+/* Loads and attaches a datapath on each interface (ps_datapath_open():
+ * --hook auto chooses per interface); on failure closes all and returns
+ * -errno (after one line), else 0. */
 int cli_attach_all(struct ps_datapath *dps, const char **ifaces, int n,
 		   const struct ps_datapath_opts *o);
 /* The same with options of its own for each interface (o[i]). */
@@ -28,7 +29,9 @@ int cli_attach_each(struct ps_datapath *dps, const char **ifaces, int n,
 		    const struct ps_datapath_opts *o);
 void cli_close_all(struct ps_datapath *dps, int n);
 
-/* "pktscope: watching eth0 [xdp/ingress native, tc/egress tcx]; ..." */
+/* "pktscope: watching eth0 [xdp/ingress native, tc/egress tcx]; ...", and
+ * with --hook auto why: "vb [tc/ingress tcx, tc/egress tcx: auto, veth is
+ * virtual: XDP would cost throughput]". */
 void cli_announce(const struct ps_datapath *dps, int n);
 
 /* Options the attaching subcommands share, parsed one way with one wording.
@@ -42,8 +45,8 @@ int cli_opt_ttl(const char *arg, struct ps_datapath_opts *dp);
  * option) in subcommand 'cmd'; returns -EINVAL. */
 int cli_opt_error(int opt, char **argv, const char *cmd);
 
-/* The datapath options every subcommand starts from: XDP in (TC out),
- * the XDP mode the kernel picks, TTL anomalies below 2. */
+/* The datapath options every subcommand starts from: the hook that fits
+ * each interface (--hook auto), TTL anomalies below 2. */
 void cli_dp_defaults(struct ps_datapath_opts *dp);
 
 /* The checks every subcommand makes of where packets come from: -r or

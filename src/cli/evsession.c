@@ -118,7 +118,7 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 			break;
 		case OPT_HOOK:
 			if (ps_hook_parse(optarg, &a->dp.hook)) {
-				ps_err("--hook takes xdp, tc or socket, not '%s'", optarg);
+				ps_err("--hook takes auto, xdp, tc or socket, not '%s'", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -228,7 +228,7 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 			return -ENOMEM;
 	}
 	if (a->file && a->dp.hook == PS_HOOK_SOCKET) {
-		ps_err("--hook socket reads an interface; -r FILE runs at xdp or tc");
+		ps_err("--hook socket reads an interface; -r FILE runs at auto, xdp or tc");
 		return -EINVAL;
 	}
 	if (cli_check_source(a->file, a->nifaces, &a->dp, a->xdp_mode_set))

@@ -71,8 +71,10 @@ static void usage(FILE *f)
 "  -i, --interface IFACE  interface to watch; repeat for several (default:\n"
 "                         the interface of the default route)\n"
 "  -r, --read FILE        read packets from a pcap/pcapng file instead\n"
-"      --hook HOOK        xdp (default: XDP in, TC out) or tc (TC both ways)\n"
-"      --xdp-mode MODE    auto (default), native or generic\n"
+"      --hook HOOK        auto (default: TC both ways on a virtual interface or\n"
+"                         where another program holds XDP, else native XDP in,\n"
+"                         TC out), xdp (XDP in, TC out) or tc (TC both ways)\n"
+"      --xdp-mode MODE    with --hook xdp: auto (default), native or generic\n"
 "      --json             JSON flow records, one per line, and a summary\n"
 "      --idle-timeout S   a flow without packets for S seconds ends (default 15)\n"
 "      --active-timeout S a longer flow is exported every S seconds (default 60;\n"
@@ -171,7 +173,7 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 			break;
 		case OPT_HOOK:
 			if (ps_hook_parse(optarg, &a->dp.hook) || a->dp.hook == PS_HOOK_SOCKET) {
-				ps_err("--hook takes xdp or tc for flows, not '%s'", optarg);
+				ps_err("--hook takes auto, xdp or tc for flows, not '%s'", optarg);
 				return -EINVAL;
 			}
 			break;

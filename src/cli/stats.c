@@ -34,7 +34,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: pktscope stats [-i IFACE]... [OPTIONS]\n"
-"       pktscope stats -r FILE [--hook xdp|tc] [--json]\n"
+"       pktscope stats -r FILE [--hook auto|xdp|tc] [--json]\n"
 "\n"
 "Attaches pktscope's datapath to interfaces and prints, every interval, what\n"
 "crosses them: packets, bytes and rates by L2 type, VLAN, L4 protocol,\n"
@@ -47,9 +47,13 @@ static void usage(FILE *f)
 "  -i, --interface IFACE  interface to watch; repeat for several (default: the\n"
 "                         interface of the default route)\n"
 "  -r, --read FILE        count the packets of a pcap/pcapng file instead\n"
-"      --hook xdp|tc      xdp: XDP on ingress, TC on egress (default);\n"
-"                         tc: TC (clsact) on ingress and egress\n"
-"      --xdp-mode MODE    auto (default), native or generic\n"
+"      --hook auto|xdp|tc auto (default): TC on ingress and egress of a virtual\n"
+"                         interface (veth, bridge, tun...) or where another\n"
+"                         program holds XDP, else native XDP on ingress (TC if\n"
+"                         the driver refuses it), TC on egress; the stderr line\n"
+"                         says which and why.  xdp: XDP on ingress, TC on\n"
+"                         egress; tc: TC (clsact) on ingress and egress\n"
+"      --xdp-mode MODE    with --hook xdp: auto (default), native or generic\n"
 "      --interval SEC     seconds between reports (default 1, may be fractional)\n"
 "  -c, --count N          stop after N reports\n"
 "      --json             one JSON object per report, one per line\n"
@@ -99,8 +103,8 @@ static int parse_args(int argc, char **argv, struct stats_args *a)
 			break;
 		case OPT_HOOK:
 			if (ps_hook_parse(optarg, &a->dp.hook) || a->dp.hook == PS_HOOK_SOCKET) {
-				ps_err("stats counts at --hook xdp or tc, not '%s' (--hook socket is "
-				       "for watch and capture)", optarg);
+				ps_err("stats counts at --hook auto, xdp or tc, not '%s' (--hook "
+				       "socket is for watch and capture)", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -174,6 +178,8 @@ static int snapshot(struct ps_datapath *dps, int n, struct ps_iface_view *views,
 
 		views[i].name = dps[i].ifname;
 		views[i].ifindex = dps[i].ifindex;
+		views[i].hook_asked = dps[i].hook_auto ? "auto" : ps_hook_name(dps[i].opts.hook);
+		views[i].hook_why = dps[i].hook_auto ? dps[i].hook_why : NULL;
 		views[i].nhooks = ns;
 		for (int h = 0; h < ns; h++) {
 			enum ps_slot s = slots[h];

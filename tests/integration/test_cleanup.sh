@@ -49,6 +49,7 @@ kill9_case() { # label, expected kinds while running, stats args...
 kill9_case "xdp native + tcx" $'tcx/egress\nxdp driver' --hook xdp --xdp-mode native
 kill9_case "xdp generic + tcx" $'tcx/egress\nxdp generic' --hook xdp --xdp-mode generic
 kill9_case "tcx both ways" $'tcx/egress\ntcx/ingress' --hook tc
+kill9_case "default (auto: tcx both ways on veth)" $'tcx/egress\ntcx/ingress'
 
 # ------------------------------------------------------------ SIGKILL with legacy clsact filters
 
@@ -160,8 +161,9 @@ stop_case() { # label, signal, stats args...
 	fi
 }
 
-stop_case "SIGINT, --hook xdp, json" INT --json
-stop_case "SIGTERM, --hook xdp, json" TERM --json
+stop_case "SIGINT, --hook xdp, json" INT --hook xdp --json
+stop_case "SIGTERM, --hook xdp, json" TERM --hook xdp --json
+stop_case "SIGINT, default (auto), json" INT --json
 stop_case "SIGINT, --hook tc, json" INT --hook tc --json
 stop_case "SIGTERM, --hook tc, text" TERM --hook tc
 PKTSCOPE_TC_ATTACH=netlink stop_case "SIGINT, legacy clsact (netlink), json" INT --hook tc --json

@@ -71,9 +71,11 @@ fi
 # ------------------------------------------------------------ XDP modes
 
 error_case "--xdp-mode native on a bridge (no native XDP)" "" "$NS_A" "$BR" \
-	stats -i "$BR" --xdp-mode native -c 1 --interval 1
+	stats -i "$BR" --hook xdp --xdp-mode native -c 1 --interval 1
+error_case "--xdp-mode without --hook xdp (the default is auto)" "" "$NS_A" "$BR" \
+	stats -i "$BR" --xdp-mode generic -c 1 --interval 1
 # auto falls back to generic there: not an error
-if ps_start auto-br "$NS_A" -i "$BR" --json; then
+if ps_start auto-br "$NS_A" -i "$BR" --hook xdp --json; then
 	got=$(attached "$NS_A" "$BR" | awk '{ print $1, ($1 == "xdp" ? $2 : "") }' | sed 's/ $//')
 	check_eq "--xdp-mode auto on a bridge falls back to generic XDP" $'tcx/egress\nxdp generic' "$got"
 	ps_stop auto-br
@@ -131,7 +133,8 @@ if [ -n "$FX" ]; then
 	}
 	_CLEANUP_CMDS+=(xdp_off)
 	if ip -n "$NS_A" link set dev "$IF_A" xdpdrv obj "$FX" sec xdp 2>"$TMPD/ip.err"; then
-		foreign_case "XDP held natively by ip link" driver "" "--xdp-mode native" "--xdp-mode generic"
+		foreign_case "XDP held natively by ip link" driver "--hook xdp" "--hook xdp --xdp-mode native" \
+			"--hook xdp --xdp-mode generic"
 	else
 		nok "attach another XDP program natively with ip link"
 		diag "$(cat "$TMPD/ip.err")"
@@ -140,7 +143,8 @@ if [ -n "$FX" ]; then
 	check_attached "ip link xdp off leaves $IF_A bare" "$NS_A" "$IF_A" ""
 
 	if ip -n "$NS_A" link set dev "$IF_A" xdpgeneric obj "$FX" sec xdp 2>"$TMPD/ip.err"; then
-		foreign_case "XDP held in generic mode by ip link" generic "" "--xdp-mode generic" "--xdp-mode native"
+		foreign_case "XDP held in generic mode by ip link" generic "--hook xdp" \
+			"--hook xdp --xdp-mode generic" "--hook xdp --xdp-mode native"
 	else
 		nok "attach another XDP program in generic mode with ip link"
 		diag "$(cat "$TMPD/ip.err")"
@@ -151,7 +155,7 @@ if [ -n "$FX" ]; then
 	_CLEANUP_CMDS+=("rm -rf $PIN")
 	if mountpoint -q /sys/fs/bpf && bpftool prog loadall "$FX" "$PIN" 2>"$TMPD/bpftool.err" &&
 		in_ns "$NS_A" bpftool net attach xdp pinned "$PIN/fx_xdp" dev "$IF_A" 2>>"$TMPD/bpftool.err"; then
-		foreign_case "XDP held by bpftool net attach" driver ""
+		foreign_case "XDP held by bpftool net attach" driver "--hook xdp"
 		in_ns "$NS_A" bpftool net detach xdp dev "$IF_A"
 	else
 		nok "attach another XDP program with bpftool"
@@ -206,7 +210,8 @@ second_case() { # label, first's PKTSCOPE_TC_ATTACH ("" or netlink), first's arg
 	check_attached "$label: nothing attached once the first one stopped" "$NS_A" "$IF_A" ""
 }
 
-second_case "pktscope running (tcx)" ""
+second_case "pktscope running (xdp + tcx)" "" --hook xdp
+second_case "pktscope running (default: auto, tcx)" ""
 second_case "pktscope running (--hook tc, legacy clsact)" netlink --hook tc
 
 # Not an error: the same ifindex in another namespace is another interface.

@@ -166,7 +166,7 @@ udp_recv_start() { # name, ns, ip, port, count
 
 # ------------------------------------------------- 1: the view, keys, resize
 
-view_start view
+view_start view --hook xdp
 check_screen "view: the title names the interface" "pktscope flows: $IF_A" scr_line 0 ||
 	bail_view view "the live view of pktscope flows -i $IF_A came up on the terminal"
 check_screen "view: the status line, nothing seen yet" \

@@ -273,9 +273,9 @@ run_mode xdp-native "xdp/ingress,tc/egress" $'tcx/egress\nxdp driver' --hook xdp
 run_mode xdp-generic "xdp/ingress,tc/egress" $'tcx/egress\nxdp generic' --hook xdp --xdp-mode generic
 run_mode tc "tc/ingress,tc/egress" $'tcx/egress\ntcx/ingress' --hook tc
 
-# The default is --hook xdp in auto mode: native on veth.
+# The default is --hook auto: TC both ways on a veth (test_hook_auto.sh has the rest).
 if ps_start default "$NS_A" -i "$IF_A" --json; then
-	check_eq "default: XDP (native on veth) ingress + TC egress" $'tcx/egress\nxdp driver' "$(attach_kinds)"
+	check_eq "default: TC ingress + TC egress on a veth (auto)" $'tcx/egress\ntcx/ingress' "$(attach_kinds)"
 	ps_stop default
 	check_eq "default: nothing attached after SIGINT" "" "$(wait_attached "$NS_A" "$IF_A" "")"
 else
@@ -297,7 +297,8 @@ fi
 # says IPv4 or IPv6 but which are shorter than that header.  pktscope may then
 # report them in file.not_run, and the rest must count exactly (as mkpcap's
 # manifest of the file without them has it); anything else not run fails.
-for hook in xdp tc; do
+# auto over a file is the XDP test run.
+for hook in xdp tc auto; do
 	label=read-$hook
 	ps_run "$label" "$NS_A" stats -r "$TMPD/from-b.pcap" --json --ttl-threshold "$THR" --hook "$hook"
 	check_eq "$label: pktscope stats -r FILE --hook $hook exits 0" 0 "${RC[$label]}"
@@ -312,8 +313,8 @@ for hook in xdp tc; do
 	got=$(jq -r --arg f "$TMPD/from-b.pcap" '[(.interfaces[0].name == $f or .interfaces[0].name == ($f | split("/") | last)),
 		([.interfaces[0].hooks[] | "\(.hook)/\(.direction)"] | join(",")),
 		.file.packets_read, .file.snaplen_cut, .file.not_run] | map(tostring) | join(" ")' <<<"$s" 2>&1)
-	check_eq "$label: summary names the file, one $hook/ingress hook, file counts" \
-		"true $hook/ingress $N_FRAMES 0 $not_run" "$got"
+	check_eq "$label: summary names the file, one ${hook/auto/xdp}/ingress hook, file counts" \
+		"true ${hook/auto/xdp}/ingress $N_FRAMES 0 $not_run" "$got"
 	jq -c '.interfaces[0].hooks[0]' <<<"$s" >"$TMPD/$label-got" 2>/dev/null
 	expect "$label" "$TMPD/$label-exp" "manifest:$manifest"
 	verdicts "$label" pkt compare "$TMPD/$label-exp" "$TMPD/$label-got"
@@ -332,7 +333,7 @@ if ps_start stream "$NS_A" -i "$IF_A" --json --interval 1 -c 2; then
 		(.total.hook), (.interfaces[0].hooks[0].pps | type), (.interfaces[0].hooks[0].bps | type),
 		(.interfaces[0].hooks[0].counters | keys | length)] | map(tostring) | join(" ")' "$TMPD/stream.out" 2>&1 | sort -u)
 	check_eq "stream: interval objects carry time (RFC 3339), interval_s, interfaces, rates, every counter" \
-		"true number $IF_A xdp/ingress,tc/egress all number number $(grep -c '' "$TMPD/keys")" "$got"
+		"true number $IF_A tc/ingress,tc/egress all number number $(grep -c '' "$TMPD/keys")" "$got"
 else
 	nok "stream: pktscope stats --interval 1 -c 2 starts"
 fi

@@ -21,7 +21,7 @@ ip -n "$NS_A" link set "$IF_A2" up
 ip -n "$NS_B" link set "$IF_B2" up
 
 PING_FRAME=98 # ping's default 56 bytes of data
-for hook in xdp tc; do
+for hook in xdp tc auto; do
 	ps_start multi$hook "$NS_B" -i "$IF_B" -i "$IF_B2" --hook "$hook" --json --interval 60 ||
 		bail "pktscope on two interfaces did not start"
 	in_ns "$NS_A" ping -q -c 3 -i 0.05 "$IP_B" >/dev/null
