@@ -502,8 +502,8 @@ static void report(struct flows_run *r, const struct flows_totals *tot)
 		return;
 	}
 	fflush(stdout);
-	fprintf(stderr, "%llu flow records written (%llu conversations ended idle, %llu by a TCP "
-		"close, %llu open at the end)\n", (unsigned long long)r->written,
+	fprintf(stderr, "%llu flow records written; %llu conversations ended idle, %llu by TCP "
+		"close, %llu open\n", (unsigned long long)r->written,
 		(unsigned long long)r->t.ended_idle, (unsigned long long)r->t.ended_tcp,
 		(unsigned long long)r->t.nconvs);
 	fprintf(stderr, "%llu packets matched: %llu in flows, %llu without an IP header (not a "
@@ -612,40 +612,50 @@ out:
 	return err;
 }
 
+struct view_snaps {
+	struct ps_agg agg;
+	__u64 convs, ended;  /* the conversations shown, and of those ended */
+};
+
 static void snap_to_agg(void *ctx, const struct ps_flow_snap *s)
 {
-	ps_agg_add(ctx, &s->total, s->rate);
+	struct view_snaps *vs = ctx;
+
+	vs->convs++;
+	vs->ended += s->total.end != PS_FLOW_END_NONE;
+	ps_agg_add(&vs->agg, &s->total, s->rate);
 }
 
 static void draw(struct flows_run *r, struct flowview *v, const struct flows_totals *tot)
 {
-	struct ps_agg agg;
+	struct view_snaps vs = {};
 	struct ps_agg_row *rows;
-	char title[256], st[6][96];
-	const char *status[6];
+	char title[256], st[7][96];
+	const char *status[7];
 	int n, len = 0, ns = 0;
 
 	/* By 5-tuple a row per conversation: one that ended and a new one
 	 * on the same 5-tuple are two. */
-	ps_agg_init(&agg, v->by);
-	agg.per_record = v->by == PS_BY_5TUPLE;
-	ps_flowtab_foreach(&r->t, snap_to_agg, &agg);
-	n = ps_agg_rows(&agg, v->sort, true, &rows);
+	ps_agg_init(&vs.agg, v->by);
+	vs.agg.per_record = v->by == PS_BY_5TUPLE;
+	ps_flowtab_foreach(&r->t, snap_to_agg, &vs);
+	n = ps_agg_rows(&vs.agg, v->sort, true, &rows);
 	len += snprintf(title + len, sizeof(title) - len, "pktscope flows:");
 	for (int i = 0; i < r->ndps && len < (int)sizeof(title); i++)
 		len += snprintf(title + len, sizeof(title) - len, " %s", r->dps[i].ifname);
 	if (r->a->ev.expr && len < (int)sizeof(title))
 		snprintf(title + len, sizeof(title) - len, " '%s'", r->a->ev.expr);
 	/* Most important first: what is lost must show on a narrow one. */
-	snprintf(st[ns++], sizeof(st[0]), "flows %llu (%llu ended, table %ld)",
-		 (unsigned long long)r->t.nconvs, (unsigned long long)r->t.nended,
-		 r->a->max_flows);
+	snprintf(st[ns++], sizeof(st[0]), "flows %llu (%llu ended)", (unsigned long long)vs.convs,
+		 (unsigned long long)vs.ended);
 	snprintf(st[ns++], sizeof(st[0]), "packets %llu",
 		 (unsigned long long)tot->fl.c[PS_FL_PACKETS]);
 	snprintf(st[ns++], sizeof(st[0]), "overflow %llu",
 		 (unsigned long long)tot->fl.c[PS_FL_OVERFLOW_PACKETS]);
 	snprintf(st[ns++], sizeof(st[0]), "not-IP %llu",
 		 (unsigned long long)tot->fl.c[PS_FL_NOT_IP_PACKETS]);
+	snprintf(st[ns++], sizeof(st[0]), "table %llu/%ld", (unsigned long long)r->t.nconvs,
+		 r->a->max_flows);
 	if (r->exporting)
 		snprintf(st[ns++], sizeof(st[0]), "own-IPFIX %llu",
 			 (unsigned long long)r->t.excl_packets);
@@ -656,7 +666,7 @@ static void draw(struct flows_run *r, struct flowview *v, const struct flows_tot
 		flowview_draw(v, title, status, ns, rows, n, clock_ns(CLOCK_REALTIME));
 		free(rows);
 	}
-	ps_agg_clear(&agg);
+	ps_agg_clear(&vs.agg);
 }
 
 /* The collector may be reached through a watched interface: the export's
@@ -733,6 +743,11 @@ static int run_live(struct flows_run *r)
 	}
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	r->next_sweep = sat_add(t0, interval_ns(r));
+	/* The view is there at once, not after the first interval. */
+	if (r->view) {
+		sum_totals(r, &tot);
+		draw(r, &v, &tot);
+	}
 	while (!cli_stop && !count_reached(r)) {
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (now < r->next_sweep) {

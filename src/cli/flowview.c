@@ -57,7 +57,7 @@ void flowview_draw(struct flowview *v, const char *title, const char *const *sta
 	status_line(line, sizeof(line), status, nstatus, COLS);
 	mvaddnstr(1, 0, line, COLS);
 	if (err) {
-		snprintf(line, sizeof(line), "too narrow: the endpoints need %d columns", t.need);
+		snprintf(line, sizeof(line), "needs %d columns", t.need);
 		mvaddnstr(3, 0, line, COLS);
 	} else {
 		ps_table_header(&t, line, sizeof(line));

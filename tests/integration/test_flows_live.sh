@@ -284,3 +284,100 @@ round6() { # hook, attachments expected
 setup_ipv6 || bail "IPv6 addresses on $IF_A and $IF_B"
 round6 xdp "$(printf 'tcx/egress ps_tc_egress\nxdp driver ps_xdp')"
 round6 tc "$(printf 'tcx/egress ps_tc_egress\ntcx/ingress ps_tc_ingress')"
+
+# ------------------------------------------------ the export's own packets
+#
+# --ipfix to a collector reached through the watched interface: pktscope's
+# own IPFIX datagrams cross veth-a.  They are not one of the host's flows
+# (no record of them; each record of them would make more), and they are
+# counted: the summary's flows.own_export against tcpdump's capture of the
+# same interface (frames to the collector's port, their frame lengths) and
+# against the exporter's own count of messages.  A UDP flow of the test's
+# crosses at the same time and is recorded as usual.
+COLL_PORT=4739
+TEST_PORT=7104
+EXPR_X='ip and udp'
+tcpdump_start cap-ipfix "$NS_A" "$IF_A" "$EXPR_X" || bail "ipfix: tcpdump captures $IF_A"
+# the collector: counts datagrams until SIGINT, then prints the count
+COLLECTOR='import os, signal, socket, sys
+stop = []
+signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.settimeout(0.1)
+open(sys.argv[3] + ".tmp", "w").close()
+os.rename(sys.argv[3] + ".tmp", sys.argv[3])
+n = 0
+while not stop:
+    try:
+        s.recv(65536)
+        n += 1
+    except (socket.timeout, InterruptedError):
+        pass
+print(n)'
+bg_start coll nsenter --net="/run/netns/$NS_B" -- "$PY" -c "$COLLECTOR" "$IP_B" $COLL_PORT "$TMPD/coll.ready"
+wait_file "$TMPD/coll.ready" || nok "ipfix: the collector in $NS_B is ready"
+bg_start sinkx nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" udp-recv "$IP_B" $TEST_PORT 1000000 60 "$TMPD/sinkx.ready"
+wait_file "$TMPD/sinkx.ready" || nok "ipfix: the test flow's receiver in $NS_B is ready"
+FLOWS=$TMPD/flows-ipfix.out
+ps_start_cmd flows-ipfix "$NS_A" flows -i "$IF_A" --json --interval 0.2 --active-timeout 1 \
+	--ipfix "$IP_B:$COLL_PORT" "$EXPR_X" ||
+	bail "ipfix: pktscope flows -i $IF_A --ipfix $IP_B:$COLL_PORT starts"
+# 3 s of datagrams: an active record a second, each sent to the collector
+for ((i = 0; i < 6; i++)); do
+	in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" udp-send "$IP_B" $TEST_PORT 20 100 >/dev/null
+	sleep 0.5
+done
+ps_stop flows-ipfix
+check_eq "ipfix: pktscope flows --ipfix: SIGINT, exit status 0" 0 "${RC[flows-ipfix]}"
+tcpdump_stop cap-ipfix || nok "ipfix: tcpdump wrote every packet it received"
+bg_stop coll
+bg_stop sinkx
+s=$(jq -c 'select(.type == "summary")' "$FLOWS")
+read -r cap_n cap_b < <(tshark -r "$TMPD/cap-ipfix.pcap" -Y "ip.src == $IP_A && udp.dstport == $COLL_PORT" \
+	-T fields -e frame.len 2>/dev/null | awk '{ n++; b += $1 } END { print n + 0, b + 0 }')
+if [ "$cap_n" -gt 2 ]; then
+	ok "ipfix: the export crossed $IF_A: $cap_n datagrams to $IP_B.$COLL_PORT (tcpdump)"
+else
+	nok "ipfix: the export crossed $IF_A: datagrams to $IP_B.$COLL_PORT (tcpdump)"
+	diag "$cap_n datagrams; summary: $s"
+fi
+check_eq "ipfix: no flow record of the export's own datagrams" "" \
+	"$(jq -c --argjson p $COLL_PORT 'select(.type == "flow" and (.a.port == $p or .b.port == $p))' "$FLOWS" | head -2)"
+check_eq "ipfix: own_export counts every datagram of it and its bytes, as tcpdump saw them" \
+	"$cap_n $cap_b" "$(jq -r '.flows.own_export | "\(.packets) \(.bytes)"' <<<"$s")"
+check_eq "ipfix: own_export packets = the messages the exporter sent = what the collector got" \
+	"$cap_n $cap_n" "$(jq -r '.ipfix.messages' <<<"$s") $(cat "$TMPD/coll.out")"
+check_eq "ipfix: the test's own UDP flow is recorded: 120 datagrams A -> B" "120" \
+	"$(jq -s --argjson p $TEST_PORT '[.[] | select(.type == "flow" and .b.port == $p) | .a_to_b.packets] | add' "$FLOWS")"
+read -r rp rb < <(rec_sums "$FLOWS")
+check_eq "ipfix: flow_packets and flow_bytes = the records' sums + own_export" \
+	"$(jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"' <<<"$s")" \
+	"$((rp + $(jq .flows.own_export.packets <<<"$s"))) $((rb + $(jq .flows.own_export.bytes <<<"$s")))"
+
+# ------------------------------------------------------------ SIGTERM
+#
+# Live, a signal ends flows within 100 ms: the loop's waits are at most
+# 50 ms.  With --interval 30 a wait that ran to the next sweep would take
+# 30 s.  Bound checked: 2 s; the time taken is printed.
+for sig in TERM INT; do
+	FLOWS=$TMPD/flows-sig$sig.out
+	ps_start_cmd sig$sig "$NS_A" flows -i "$IF_A" --json --interval 30 ||
+		bail "SIG$sig: pktscope flows -i $IF_A --interval 30 starts"
+	in_ns "$NS_A" ping -c 2 -i 0.2 -q "$IP_B" >/dev/null
+	sleep 0.3
+	start=$(date +%s%N)
+	kill -s $sig "${PID[sig$sig]}"
+	for ((i = 0; i < 400; i++)); do _is_child "${PID[sig$sig]}" || break; sleep 0.005; done
+	took=$((($(date +%s%N) - start) / 1000000))
+	bg_wait sig$sig 2
+	if [ "${RC[sig$sig]}" = hung ]; then
+		nok "SIG$sig: live flows --interval 30 ends within 2 s"
+		ps_stop sig$sig KILL
+	else
+		ok "SIG$sig: live flows --interval 30 ends within 2 s (in $took ms)"
+	fi
+	check_eq "SIG$sig: exit status 0, the ping's flow and the summary written" "0 1 true" \
+		"${RC[sig$sig]} $(jq -s '[.[] | select(.type == "flow" and .proto == 1)] | length' "$TMPD/sig$sig.out") $(jq -s '.[-1].type == "summary"' "$TMPD/sig$sig.out")"
+	check_attached "SIG$sig: nothing attached to $IF_A" "$NS_A" "$IF_A" ""
+done

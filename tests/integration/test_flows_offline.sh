@@ -340,7 +340,7 @@ table_check "table --by hostpair" tab-hp hostpair packets --by hostpair
 # the report under the table names the ends as what they were
 s=$(summary main)
 check_eq "table: the report counts the rows and names the ends (idle, TCP close, open at the end)" \
-	"$(($(grep -c '' "$TMPD/tab-bytes.out") - 1)) flow records written ($(jq .flows.ended_idle <<<"$s") conversations ended idle, $(jq .flows.ended_tcp <<<"$s") by a TCP close, $(jq .flows.open <<<"$s") open at the end)" \
+	"$(($(grep -c '' "$TMPD/tab-bytes.out") - 1)) flow records written; $(jq .flows.ended_idle <<<"$s") conversations ended idle, $(jq .flows.ended_tcp <<<"$s") by TCP close, $(jq .flows.open <<<"$s") open" \
 	"$(head -1 "$TMPD/tab-bytes.err")"
 check_eq "summary: ended_idle + ended_tcp + open = the conversations (every one ended once, or is open)" \
 	"$N_CONV" "$(jq '.flows | .ended_idle + .ended_tcp + .open' <<<"$s")"
@@ -435,19 +435,19 @@ check_eq "time stamps: the table's rate of two packets 1 us apart: their 148 byt
 BIG=$TMPD/big.pcap
 "$MKFLOWS" --seed 5 --many 20000 --bulk 0 --long 30 --gap 40 "$BIG" >/dev/null || bail "mkflows writes $BIG"
 for sig in TERM INT; do
-	"$PKTSCOPE" flows -r "$BIG" --json --interval 0.000001 >"$TMPD/sig.out" 2>"$TMPD/sig.err" </dev/null &
-	pid=$!
+	bg_start sig "$PKTSCOPE" flows -r "$BIG" --json --interval 0.000001
+	pid=${PID[sig]}
 	sleep 1
-	if ! kill -0 $pid 2>/dev/null; then
+	if ! _is_child $pid; then
 		nok "SIG$sig: flows -r over $BIG still runs after 1 s (it is made slow on purpose)"
 		wait $pid
 		continue
 	fi
 	start=$(date +%s%N)
 	kill -$sig $pid
-	for ((i = 0; i < 100; i++)); do kill -0 $pid 2>/dev/null || break; sleep 0.02; done
+	for ((i = 0; i < 400; i++)); do _is_child $pid || break; sleep 0.005; done
 	took=$((($(date +%s%N) - start) / 1000000))
-	if kill -0 $pid 2>/dev/null; then
+	if _is_child $pid; then
 		nok "SIG$sig: flows -r ends within 2 s"
 		kill -9 $pid
 		wait $pid
