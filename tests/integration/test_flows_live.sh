@@ -7,7 +7,7 @@
 #  - every conversation and direction: exact packets and bytes against
 #    tshark's reading of the capture (-z conv,tcp / conv,udp and frame.len
 #    sums), 'a' the SYN's sender, an RTT for the handshake;
-#  - a flow idle past --idle-timeout is evicted and exported exactly once
+#  - a flow idle past --idle-timeout ends (idle) and is exported exactly once
 #    (one record, end_reason idle), while pktscope keeps running;
 #  - the TCP connection ends with end_reason tcp_end (FIN both ways);
 #  - the summary: flow + not_flow + overflow packets = matched = the
@@ -17,7 +17,12 @@
 #    keeping TCP, UDP and ICMPv6 echo from the MLD the kernel sends): every
 #    conversation against the capture, UDP and ping -6 also against counts
 #    computed from the sizes sent, the TCP flags and state showing the
-#    handshake and the close, each conversation exported exactly once.
+#    handshake and the close, each conversation exported exactly once;
+#  - --ipfix to a collector behind the watched interface: the export's own
+#    datagrams are no flow record, and are counted (own_export) as tcpdump
+#    saw them;
+#  - SIGTERM and SIGINT end flows within 2 s even with --interval 30 (the
+#    time taken is printed).
 # Waits are bounded waits for an event; nothing is asserted about timing.
 . "$(dirname "$0")/lib.sh"
 
@@ -76,7 +81,7 @@ hp() { # addr, port: addr:port, IPv6 in brackets
 }
 
 # UDP datagrams A -> B to a listening socket, then silence: the flow is
-# evicted and exported once, idle.  Sets uport (A's port).
+# ends idle and is exported once.  Sets uport (A's port).
 udp_idle() { # label, tag (file names), a addr, b addr, datagram size
 	local L=$1 T=$2
 	bg_start udprecv-$T nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" udp-recv "$4" $UDP_PORT $N_UDP 10 "$TMPD/udp.ready-$T"
@@ -92,7 +97,7 @@ udp_idle() { # label, tag (file names), a addr, b addr, datagram size
 	fi
 	ok "$L: UDP: a record for $(hp "$3" "$uport") -> $(hp "$4" $UDP_PORT) once it was idle ${IDLE}s"
 	sleep $((IDLE * 2 + 1)) # nothing more crosses it: it must not be written again
-	check_eq "$L: UDP: idle past --idle-timeout, evicted and exported exactly once (end_reason idle)" \
+	check_eq "$L: UDP: idle past --idle-timeout, ended and exported exactly once (end_reason idle)" \
 		"1 idle" "$(recs "$3" "$uport" "$4")"
 }
 
@@ -124,7 +129,7 @@ round() { # hook, attachments expected
 		bail "$H: pktscope flows -i $IF_A --hook $H --json --idle-timeout $IDLE starts"
 	check_attached "$H: pktscope flows --hook $H attached to $IF_A" "$NS_A" "$IF_A" "$2"
 
-	# --- UDP to a listening socket, then silence: evicted once, idle.
+	# --- UDP to a listening socket, then silence: ended once, idle.
 	udp_idle "$H" 4-$H "$IP_A" "$IP_B" 200
 
 	# --- TCP with known payloads, FIN both ways.
@@ -230,7 +235,7 @@ round6() { # hook, attachments expected
 		bail "$H IPv6: pktscope flows -i $IF_A --hook $H --json --idle-timeout $IDLE '$EXPR6' starts"
 	check_attached "$H IPv6: pktscope flows --hook $H attached to $IF_A" "$NS_A" "$IF_A" "$2"
 
-	# --- UDP datagrams A -> B, then silence: evicted once, idle.
+	# --- UDP datagrams A -> B, then silence: ended once, idle.
 	if udp_idle "$H IPv6" 6-$H "$IP6_A" "$IP6_B" $UDP6_SIZE; then
 		check_eq "$H IPv6: UDP: $N_UDP datagrams of $UDP6_SIZE bytes: $N_UDP frames of $UDP6_FRAME bytes A -> B, none back" \
 			"$N_UDP $((N_UDP * UDP6_FRAME)) 0 0 6 udp" \
