@@ -333,6 +333,18 @@ static void retire(struct ps_flowtab *t, struct ps_conv *c, enum ps_flow_end end
 		conv_free(c);
 		return;
 	}
+	/* Held for the eye only (its records are written): at most as many
+	 * as the kernel tables hold, so a scan of short flows cannot make
+	 * the held ones grow without bound; the oldest go first. */
+	if (t->nended >= t->max_entries && t->ended) {
+		struct ps_conv *old = t->ended;
+
+		t->ended = old->v->next;
+		if (!t->ended)
+			t->ended_tail = NULL;
+		t->nended--;
+		conv_free(old);
+	}
 	c->v->ended_ns = now;
 	c->v->end = end;
 	c->v->next = NULL;

@@ -36,7 +36,8 @@ struct ps_flowtab_opts {
 	__u64 start_ns;   /* view: flow clock when counting began (the table
 			   * was empty then): rates over a window longer than
 			   * the time since are over the time since */
-	__u64 hold_ns;    /* view: an ended flow stays this long after its end */
+	__u64 hold_ns;    /* view: an ended flow stays this long after its end
+			   * (at most as many as the kernel tables hold) */
 };
 
 /* The view's rate windows, as iftop's: 2, 10 and 40 seconds. */

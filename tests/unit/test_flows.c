@@ -659,6 +659,38 @@ static void t_clock_end(void **state)
 	ps_datapath_close(&f.dp);
 }
 
+/* The ended flows the view holds are bounded by the table's size: a scan
+ * of short flows cannot grow them; the oldest go first. */
+static void t_view_held_bound(void **state)
+{
+	struct ps_flowtab_opts to = { .idle_ns = SEC, .linger_ns = SEC, .view = true,
+				      .start_ns = T0, .hold_ns = 1000 * SEC };
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct snaps ss;
+	struct pkt p;
+	struct fx f;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 2), 0);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	assert_int_equal(add_table(&t, &f), 0);
+	for (int i = 0; i < 4; i++) {
+		udp_from(&p, 5000 + i, 6000, 10);
+		run_at(&f, &p, T0 + (__u64)(3 * i) * SEC + 1);
+		seconds(&f, &t, &p, false, 3 * i + 1, 3 * i + 3, &rs);
+	}
+	assert_int_equal(rs.n, 4);
+	assert_int_equal(t.ended_idle, 4);
+	assert_int_equal(t.nended, t.max_entries);
+	ss = snaps_of(&t);
+	assert_int_equal(ss.n, (int)t.max_entries);
+	/* the newest held, oldest first */
+	assert_int_equal(ss.s[ss.n - 1].total.a_port, 5003);
+	assert_int_equal(ss.s[0].total.a_port, 5004 - t.max_entries);
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +706,7 @@ int main(void)
 		cmocka_unit_test(t_crafted_tc),
 		cmocka_unit_test(t_view_rates),
 		cmocka_unit_test(t_no_view),
+		cmocka_unit_test(t_view_held_bound),
 		cmocka_unit_test(t_exclude),
 		cmocka_unit_test(t_clock_end),
 	};
