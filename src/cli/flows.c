@@ -632,7 +632,7 @@ static void draw(struct flows_run *r, struct flowview *v, const struct flows_tot
 	struct ps_agg_row *rows;
 	char title[256], st[7][96];
 	const char *status[7];
-	int n, len = 0, ns = 0;
+	int n, len = 0, nst = 0;
 
 	/* By 5-tuple a row per conversation: one that ended and a new one
 	 * on the same 5-tuple are two. */
@@ -646,24 +646,24 @@ static void draw(struct flows_run *r, struct flowview *v, const struct flows_tot
 	if (r->a->ev.expr && len < (int)sizeof(title))
 		snprintf(title + len, sizeof(title) - len, " '%s'", r->a->ev.expr);
 	/* Most important first: what is lost must show on a narrow one. */
-	snprintf(st[ns++], sizeof(st[0]), "flows %llu (%llu ended)", (unsigned long long)vs.convs,
+	snprintf(st[nst++], sizeof(st[0]), "flows %llu (%llu ended)", (unsigned long long)vs.convs,
 		 (unsigned long long)vs.ended);
-	snprintf(st[ns++], sizeof(st[0]), "packets %llu",
+	snprintf(st[nst++], sizeof(st[0]), "packets %llu",
 		 (unsigned long long)tot->fl.c[PS_FL_PACKETS]);
-	snprintf(st[ns++], sizeof(st[0]), "overflow %llu",
+	snprintf(st[nst++], sizeof(st[0]), "overflow %llu",
 		 (unsigned long long)tot->fl.c[PS_FL_OVERFLOW_PACKETS]);
-	snprintf(st[ns++], sizeof(st[0]), "not-IP %llu",
+	snprintf(st[nst++], sizeof(st[0]), "not-IP %llu",
 		 (unsigned long long)tot->fl.c[PS_FL_NOT_IP_PACKETS]);
-	snprintf(st[ns++], sizeof(st[0]), "table %llu/%ld", (unsigned long long)r->t.nconvs,
+	snprintf(st[nst++], sizeof(st[0]), "table %llu/%ld", (unsigned long long)r->t.nconvs,
 		 r->a->max_flows);
 	if (r->exporting)
-		snprintf(st[ns++], sizeof(st[0]), "own-IPFIX %llu",
+		snprintf(st[nst++], sizeof(st[0]), "own-IPFIX %llu",
 			 (unsigned long long)r->t.excl_packets);
-	snprintf(st[ns++], sizeof(st[0]), "records %llu", (unsigned long long)r->t.records);
-	for (int i = 0; i < ns; i++)
+	snprintf(st[nst++], sizeof(st[0]), "records %llu", (unsigned long long)r->t.records);
+	for (int i = 0; i < nst; i++)
 		status[i] = st[i];
 	if (n >= 0) {
-		flowview_draw(v, title, status, ns, rows, n, clock_ns(CLOCK_REALTIME));
+		flowview_draw(v, title, status, nst, rows, n, clock_ns(CLOCK_REALTIME));
 		free(rows);
 	}
 	ps_agg_clear(&vs.agg);
