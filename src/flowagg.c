@@ -21,6 +21,8 @@ struct agg_key {
 	__u8 y[16];
 	__u16 xport;
 	__u16 yport;
+	__u32 pad2;
+	__u64 serial;      /* per_record: the record's number */
 };
 
 struct ps_agg_grp {
@@ -29,8 +31,8 @@ struct ps_agg_grp {
 	__u64 earliest;    /* the earliest record's first packet */
 	bool x_started;    /* and its 'a' was x */
 	__u64 rtt_ns;
-	__u32 records, convs;
-	double bps, pps;
+	__u32 records, open;
+	double rate[PS_RATE_WINDOWS];
 	enum ps_flow_end end;
 	UT_hash_handle hh;
 };
@@ -90,7 +92,7 @@ static void side_add(struct ps_flow_side *s, const struct ps_flow_side *r)
 	s->tcp_flags |= r->tcp_flags;
 }
 
-static __u64 rec_first(const struct ps_flow_rec *r)
+__u64 ps_flow_first_ns(const struct ps_flow_rec *r)
 {
 	if (!r->ab.packets)
 		return r->ba.first_ns;
@@ -99,13 +101,34 @@ static __u64 rec_first(const struct ps_flow_rec *r)
 	return r->ab.first_ns < r->ba.first_ns ? r->ab.first_ns : r->ba.first_ns;
 }
 
-int ps_agg_add(struct ps_agg *g, const struct ps_flow_rec *r, double bps, double pps)
+__u64 ps_flow_last_ns(const struct ps_flow_rec *r)
 {
-	struct agg_key k = { .ifindex = r->ifindex, .ip_ver = r->ip_ver };
+	return r->ab.last_ns > r->ba.last_ns ? r->ab.last_ns : r->ba.last_ns;
+}
+
+/*
+ * A rate is an average over a window.  Over a record that lasted less than
+ * a second, bits over its duration extrapolate a burst to a second it never
+ * lasted (two packets a microsecond apart would be gigabits per second);
+ * over one second, it is what the flow carried in that second, which it
+ * did.  The view's shortest window is 2 s for the same reason.
+ */
+double ps_flow_mean_rate(const struct ps_flow_rec *r)
+{
+	__u64 first = ps_flow_first_ns(r), last = ps_flow_last_ns(r);
+	double secs = last > first ? (last - first) / 1e9 : 0;
+
+	return (r->ab.bytes + r->ba.bytes) * 8.0 / (secs > 1 ? secs : 1);
+}
+
+int ps_agg_add(struct ps_agg *g, const struct ps_flow_rec *r, const double *rate)
+{
+	struct agg_key k = { .ifindex = r->ifindex, .ip_ver = r->ip_ver,
+			     .serial = g->per_record ? g->ngroups + 1 : 0 };
 	const struct ps_flow_side *from_a = &r->ab, *from_b = &r->ba;
 	struct ps_agg_grp *e;
 	bool a_is_x = true;
-	__u64 first = rec_first(r);
+	__u64 first = ps_flow_first_ns(r);
 
 	switch (g->by) {
 	case PS_BY_5TUPLE:
@@ -153,10 +176,12 @@ int ps_agg_add(struct ps_agg *g, const struct ps_flow_rec *r, double bps, double
 	if (!e->rtt_ns)
 		e->rtt_ns = r->rtt_ns;
 	e->records++;
-	e->convs++;
-	e->bps += bps;
-	e->pps += pps;
-	e->end = r->end;
+	if (r->end == PS_FLOW_END_NONE)
+		e->open++;
+	else
+		e->end = r->end;
+	for (int w = 0; rate && w < PS_RATE_WINDOWS; w++)
+		e->rate[w] += rate[w];
 	return 0;
 }
 
@@ -176,38 +201,75 @@ static void grp_row(const struct ps_agg *g, const struct ps_agg_grp *e, struct p
 	r->ab = x_is_a ? e->xy : e->yx;
 	r->ba = x_is_a ? e->yx : e->xy;
 	r->rtt_ns = e->rtt_ns;
-	r->end = e->end;
+	r->end = e->open ? PS_FLOW_END_NONE : e->end;
 	r->seq = e->records;
 	row->records = e->records;
-	row->convs = e->convs;
-	row->bps = e->bps;
-	row->pps = e->pps;
+	row->open = e->open;
+	memcpy(row->rate, e->rate, sizeof(row->rate));
 }
 
-static int cmp_u64_desc(__u64 a, __u64 b)
+static int cmp_desc(double a, double b)
 {
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
+static int cmp_u64(__u64 a, __u64 b)
+{
+	return a < b ? -1 : a > b;
+}
+
+struct sort_key {
+	enum ps_agg_sort sort;
+	bool view;
+};
+
 static int cmp_rows(const void *pa, const void *pb, void *key)
 {
 	const struct ps_agg_row *a = pa, *b = pb;
+	const struct sort_key *k = key;
+	int c = 0;
 
-	switch (*(const enum ps_agg_sort *)key) {
+	switch (k->sort) {
 	case PS_SORT_PACKETS:
-		return cmp_u64_desc(a->r.ab.packets + a->r.ba.packets,
-				    b->r.ab.packets + b->r.ba.packets);
+		c = cmp_desc(a->r.ab.packets + a->r.ba.packets, b->r.ab.packets + b->r.ba.packets);
+		break;
 	case PS_SORT_RATE:
-		return a->bps < b->bps ? 1 : a->bps > b->bps ? -1 : 0;
+		if (!k->view) {
+			c = cmp_desc(ps_flow_mean_rate(&a->r), ps_flow_mean_rate(&b->r));
+			break;
+		}
+		for (int w = 0; !c && w < PS_RATE_WINDOWS; w++)
+			c = cmp_desc(a->rate[w], b->rate[w]);
+		break;
 	case PS_SORT_AGE:
-		return -cmp_u64_desc(rec_first(&a->r), rec_first(&b->r));
+		break; /* the first tie-break: the earliest first */
 	default:
-		return cmp_u64_desc(a->r.ab.bytes + a->r.ba.bytes, b->r.ab.bytes + b->r.ba.bytes);
+		c = cmp_desc(a->r.ab.bytes + a->r.ba.bytes, b->r.ab.bytes + b->r.ba.bytes);
+		break;
 	}
+	/* The same order every time, whatever order the rows came in. */
+	if (!c)
+		c = cmp_u64(ps_flow_first_ns(&a->r), ps_flow_first_ns(&b->r));
+	if (!c)
+		c = memcmp(a->r.a_addr, b->r.a_addr, 16);
+	if (!c)
+		c = memcmp(a->r.b_addr, b->r.b_addr, 16);
+	if (!c)
+		c = (int)a->r.a_port - (int)b->r.a_port;
+	if (!c)
+		c = (int)a->r.b_port - (int)b->r.b_port;
+	if (!c)
+		c = (int)a->r.proto - (int)b->r.proto;
+	if (!c)
+		c = cmp_u64(a->r.ifindex, b->r.ifindex);
+	if (!c)
+		c = cmp_u64(ps_flow_last_ns(&a->r), ps_flow_last_ns(&b->r));
+	return c;
 }
 
-int ps_agg_rows(const struct ps_agg *g, enum ps_agg_sort sort, struct ps_agg_row **rows)
+int ps_agg_rows(const struct ps_agg *g, enum ps_agg_sort sort, bool view, struct ps_agg_row **rows)
 {
+	struct sort_key key = { .sort = sort, .view = view };
 	const struct ps_agg_grp *e;
 	size_t n = 0;
 
@@ -216,7 +278,7 @@ int ps_agg_rows(const struct ps_agg *g, enum ps_agg_sort sort, struct ps_agg_row
 		return -ENOMEM;
 	for (e = g->groups; e; e = e->hh.next)
 		grp_row(g, e, &(*rows)[n++]);
-	qsort_r(*rows, n, sizeof(**rows), cmp_rows, &sort);
+	qsort_r(*rows, n, sizeof(**rows), cmp_rows, &key);
 	return (int)n;
 }
 
@@ -340,8 +402,8 @@ static json_t *end_json(const struct ps_flow_rec *r, bool a, bool ports)
 json_t *ps_flow_json(const struct ps_flow_rec *r, const char *ifname, enum ps_agg_by by,
 		     __u32 records)
 {
-	__u64 first = rec_first(r);
-	__u64 last = r->ab.last_ns > r->ba.last_ns ? r->ab.last_ns : r->ba.last_ns;
+	__u64 first = ps_flow_first_ns(r);
+	__u64 last = ps_flow_last_ns(r);
 	char f[48], l[48], pb[24];
 	const char *state = ps_flow_tcp_state(r);
 	json_t *o;
@@ -376,79 +438,4 @@ json_t *ps_flow_json(const struct ps_flow_rec *r, const char *ifname, enum ps_ag
 	else
 		json_object_set_new(o, "records", json_integer(records));
 	return o;
-}
-
-static void human(char *buf, size_t len, double v, const char *unit)
-{
-	static const char *const pre[] = { "", "K", "M", "G", "T", "P" };
-	int i = 0;
-
-	while (v >= 1000 && i < 5) {
-		v /= 1000;
-		i++;
-	}
-	if (i)
-		snprintf(buf, len, "%.1f%s%s", v, pre[i], unit);
-	else
-		snprintf(buf, len, "%.0f%s", v, unit);
-}
-
-static void count(char *buf, size_t len, __u64 v, bool hum)
-{
-	if (hum)
-		human(buf, len, (double)v, "");
-	else
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-}
-
-void ps_flow_table_header(char *buf, size_t len, enum ps_agg_by by)
-{
-	snprintf(buf, len, "%-6s %-30s %-30s %9s %10s %9s %10s %10s %8s %-11s %9s",
-		 by == PS_BY_5TUPLE ? "PROTO" : "FLOWS", "A", "B", "PKTS>", "BYTES>", "<PKTS",
-		 "<BYTES", "RATE", "AGE", "STATE", "RTT");
-}
-
-void ps_flow_table_row(char *buf, size_t len, const struct ps_agg_row *row, enum ps_agg_by by,
-		       bool hum, __u64 now_real_ns)
-{
-	const struct ps_flow_rec *r = &row->r;
-	char a[64], b[64], p1[16], b1[16], p2[16], b2[16], rate[16], age[16], rtt[16], pb[24],
-		first_col[24];
-	const char *state = ps_flow_tcp_state(r);
-	__u64 first = rec_first(r);
-	__u64 last = r->ab.last_ns > r->ba.last_ns ? r->ab.last_ns : r->ba.last_ns;
-	double secs;
-
-	ps_flow_endpoint(r, true, by == PS_BY_5TUPLE, a, sizeof(a));
-	ps_flow_endpoint(r, false, by == PS_BY_5TUPLE, b, sizeof(b));
-	count(p1, sizeof(p1), r->ab.packets, hum);
-	count(b1, sizeof(b1), r->ab.bytes, hum);
-	count(p2, sizeof(p2), r->ba.packets, hum);
-	count(b2, sizeof(b2), r->ba.bytes, hum);
-	/* Live: how long it has existed, and its rate over the last sweep;
-	 * from a file: how long it lasted, and its mean rate. */
-	secs = ((now_real_ns ? now_real_ns : last) - first) / 1e9;
-	if (now_real_ns)
-		human(rate, sizeof(rate), row->bps, "b/s");
-	else if (secs > 0)
-		human(rate, sizeof(rate), (r->ab.bytes + r->ba.bytes) * 8.0 / secs, "b/s");
-	else
-		snprintf(rate, sizeof(rate), "-");
-	if (secs >= 3600)
-		snprintf(age, sizeof(age), "%.1fh", secs / 3600);
-	else if (secs >= 60)
-		snprintf(age, sizeof(age), "%.1fm", secs / 60);
-	else
-		snprintf(age, sizeof(age), "%.3fs", secs);
-	if (r->rtt_ns && by == PS_BY_5TUPLE)
-		snprintf(rtt, sizeof(rtt), "%.3fms", r->rtt_ns / 1e6);
-	else
-		snprintf(rtt, sizeof(rtt), "-");
-	if (by == PS_BY_5TUPLE)
-		snprintf(first_col, sizeof(first_col), "%s",
-			 ps_flow_proto_name(r->proto, pb, sizeof(pb)));
-	else
-		snprintf(first_col, sizeof(first_col), "%u", row->records);
-	snprintf(buf, len, "%-6s %-30s %-30s %9s %10s %9s %10s %10s %8s %-11s %9s", first_col, a,
-		 b, p1, b1, p2, b2, rate, age, state && by == PS_BY_5TUPLE ? state : "-", rtt);
 }

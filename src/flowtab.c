@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,23 @@ struct ps_conv {
 	__u64 pend_first[2];
 	__u8 pend_flags[2];
 	__u32 export_epoch;
-	/* For the view's rates. */
-	__u64 prev_packets, prev_bytes, prev_ns;
-	double bps, pps;
+	bool excluded;           /* ps_flowtab_exclude(): never written */
+	struct ps_conv_view *v;  /* with opts.view, else NULL */
+};
+
+/* What only the view needs: kept apart, so that without the view a
+ * conversation costs none of it. */
+struct ps_conv_view {
+	/* Its bytes (both directions, since it began) at checkpoint n, in
+	 * slot n % PS_RATE_SLOTS.  A slot of a checkpoint from before it
+	 * began has never been written (those of the last PS_RATE_SLOTS
+	 * checkpoints are only written at them): 0, as it was then. */
+	__u64 hist[PS_RATE_SLOTS];
+	double rate[PS_RATE_WINDOWS];
+	/* Once it ended: when, why, and the next in t->ended. */
+	__u64 ended_ns;
+	enum ps_flow_end end;
+	struct ps_conv *next;
 };
 
 /*
@@ -58,10 +73,20 @@ struct ps_conv {
 #define PS_PREFETCH_BUCKET 16
 #define PS_PREFETCH_CONV 8
 
+/* A deadline: a time plus a timeout, saturating instead of wrapping (a
+ * capture's clock can be anywhere in the __u64 range). */
+static __u64 sat_add(__u64 a, __u64 b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 int ps_flowtab_init(struct ps_flowtab *t, const struct ps_flowtab_opts *o)
 {
 	memset(t, 0, sizeof(*t));
 	t->o = *o;
+	/* Checkpoint 0: the table is empty when counting starts. */
+	t->ck_ns[0] = o->start_ns;
+	t->nck = 1;
 	t->buckets_log2 = PS_BUCKETS_LOG2_MIN;
 	t->hashes = calloc(PS_CHUNK, sizeof(*t->hashes));
 	return t->hashes ? 0 : -ENOMEM;
@@ -90,6 +115,41 @@ int ps_flowtab_add_map(struct ps_flowtab *t, const struct ps_flow_source *src)
 	while (t->buckets_log2 < PS_BUCKETS_LOG2_MAX &&
 	       (1ULL << t->buckets_log2) < t->max_entries)
 		t->buckets_log2++;
+	return 0;
+}
+
+static bool excl_match(const struct ps_flow_excl *e, const struct ps_flow_key *k)
+{
+	if (k->proto != e->proto || k->ip_ver != e->ip_ver)
+		return false;
+	for (int s = 0; s < 2; s++)
+		if (!memcmp(k->addr[0], e->addr[s], 16) && !memcmp(k->addr[1], e->addr[!s], 16) &&
+		    ntohs(k->port[0]) == e->port[s] && ntohs(k->port[1]) == e->port[!s])
+			return true;
+	return false;
+}
+
+static bool excluded(const struct ps_flowtab *t, const struct ps_flow_key *k)
+{
+	for (int i = 0; i < t->nexcl; i++)
+		if (excl_match(&t->excl[i], k))
+			return true;
+	return false;
+}
+
+int ps_flowtab_exclude(struct ps_flowtab *t, const struct ps_flow_excl *e)
+{
+	struct ps_conv *c;
+
+	if (t->nexcl == (int)(sizeof(t->excl) / sizeof(t->excl[0])))
+		return -E2BIG;
+	t->excl[t->nexcl++] = *e;
+	for (c = t->convs; c; c = c->hh.next)
+		if (!c->excluded && excl_match(e, &c->key)) {
+			c->excluded = true;
+			free(c->v);
+			c->v = NULL;
+		}
 	return 0;
 }
 
@@ -212,6 +272,15 @@ static bool has_news(const struct ps_conv *c)
 	       c->cur.d[1].packets != c->base[1].packets;
 }
 
+/* An excluded conversation's record: only counted. */
+static void count_excluded(struct ps_flowtab *t, struct ps_conv *c)
+{
+	for (int d = 0; d < 2; d++) {
+		t->excl_packets += c->cur.d[d].packets - c->base[d].packets;
+		t->excl_bytes += c->cur.d[d].bytes - c->base[d].bytes;
+	}
+}
+
 /* Writes the conversation's record for what it gained since the last one. */
 static void emit(struct ps_flowtab *t, struct ps_conv *c, enum ps_flow_end end, __u64 now,
 		 ps_flow_rec_fn fn, void *ctx)
@@ -221,9 +290,14 @@ static void emit(struct ps_flowtab *t, struct ps_conv *c, enum ps_flow_end end, 
 	if (!has_news(c))
 		return;
 	c->seq++;
-	fill_rec(t, c, c->base, end, &r);
-	fn(ctx, &r);
-	t->records++;
+	if (c->excluded) {
+		count_excluded(t, c);
+		t->excl_records++;
+	} else {
+		fill_rec(t, c, c->base, end, &r);
+		fn(ctx, &r);
+		t->records++;
+	}
 	c->base[0] = c->cur.d[0];
 	c->base[1] = c->cur.d[1];
 	c->rec_start = now;
@@ -243,16 +317,48 @@ static __u64 record_start(const struct ps_conv *c)
 	return first;
 }
 
-static void forget(struct ps_flowtab *t, struct ps_conv *c)
+static void conv_free(struct ps_conv *c)
+{
+	free(c->v);
+	free(c);
+}
+
+/* An ended conversation leaves the table; the view holds it a while
+ * longer, apart (a new conversation may take its key). */
+static void retire(struct ps_flowtab *t, struct ps_conv *c, enum ps_flow_end end, __u64 now)
 {
 	HASH_DEL(t->convs, c);
-	free(c);
 	t->nconvs--;
+	if (!c->v) {
+		conv_free(c);
+		return;
+	}
+	/* Held for the eye only (its records are written): at most as many
+	 * as the kernel tables hold, so a scan of short flows cannot make
+	 * the held ones grow without bound; the oldest go first. */
+	if (t->nended >= t->max_entries && t->ended) {
+		struct ps_conv *old = t->ended;
+
+		t->ended = old->v->next;
+		if (!t->ended)
+			t->ended_tail = NULL;
+		t->nended--;
+		conv_free(old);
+	}
+	c->v->ended_ns = now;
+	c->v->end = end;
+	c->v->next = NULL;
+	if (t->ended_tail)
+		t->ended_tail->v->next = c;
+	else
+		t->ended = c;
+	t->ended_tail = c;
+	t->nended++;
 }
 
 /* Removes an ended flow from the kernel and takes its final totals: what
  * arrived between the read and the removal is in them, not lost. */
-static void evict(struct ps_flowtab *t, struct ps_conv *c)
+static void remove_ended(struct ps_flowtab *t, struct ps_conv *c)
 {
 	struct ps_flow_val v;
 
@@ -260,7 +366,6 @@ static void evict(struct ps_flowtab *t, struct ps_conv *c)
 		c->cur = v;
 		gather(&v, c);
 	}
-	t->evicted++;
 }
 
 /* hv: the key's uthash hash (HASH_VALUE). */
@@ -277,6 +382,14 @@ static struct ps_conv *find_or_add(struct ps_flowtab *t, const struct ps_flow_ke
 		return NULL;
 	c->key = *k;
 	c->map = map;
+	c->excluded = excluded(t, k);
+	if (t->o.view && !c->excluded) {
+		c->v = calloc(1, sizeof(*c->v));
+		if (!c->v) {
+			free(c);
+			return NULL;
+		}
+	}
 	/* Fixed at first sight, so every record of the flow is the same way
 	 * round. */
 	c->a = initiator(k, v);
@@ -286,20 +399,85 @@ static struct ps_conv *find_or_add(struct ps_flowtab *t, const struct ps_flow_ke
 	return c;
 }
 
-static void update_rate(struct ps_conv *c, __u64 now)
+/*
+ * The view's rates.  A checkpoint is taken at a sweep at least
+ * PS_RATE_RES_NS after the previous one; each window's rate is the bytes
+ * since the checkpoint whose age is nearest the window, over that age: the
+ * average over the last 2, 10 or 40 s, as near as sweeps fall (with
+ * --interval above 2 s the 2 s rate is the last interval's).  Before 40 s
+ * have passed, the oldest checkpoint is the start, when every count was 0.
+ */
+static bool checkpoint(struct ps_flowtab *t, __u64 now)
 {
-	__u64 p = c->cur.d[0].packets + c->cur.d[1].packets;
-	__u64 b = c->cur.d[0].bytes + c->cur.d[1].bytes;
+	__u64 last = t->ck_ns[(t->nck - 1) % PS_RATE_SLOTS];
 
-	if (c->prev_ns && now > c->prev_ns) {
-		double dt = (now - c->prev_ns) / 1e9;
+	if (now <= last || now < sat_add(last, PS_RATE_RES_NS))
+		return false;
+	t->ck_ns[t->nck % PS_RATE_SLOTS] = now;
+	t->nck++;
+	return true;
+}
 
-		c->pps = (p - c->prev_packets) / dt;
-		c->bps = (b - c->prev_bytes) * 8.0 / dt;
+static void pick_windows(struct ps_flowtab *t, __u64 now)
+{
+	static const __u64 win[PS_RATE_WINDOWS] = { 2000000000ULL, 10000000000ULL,
+						     40000000000ULL };
+	__u64 oldest = t->nck > PS_RATE_SLOTS ? t->nck - PS_RATE_SLOTS : 0;
+
+	for (int w = 0; w < PS_RATE_WINDOWS; w++) {
+		__u64 best = 0, best_d = UINT64_MAX;
+
+		t->win_span_ns[w] = 0;
+		/* Oldest first, and only a nearer one replaces it: a tie goes
+		 * to the longer span. */
+		for (__u64 j = oldest; j < t->nck; j++) {
+			__u64 ck = t->ck_ns[j % PS_RATE_SLOTS], age, d;
+
+			if (ck >= now)
+				continue;
+			age = now - ck;
+			d = age > win[w] ? age - win[w] : win[w] - age;
+			if (d < best_d) {
+				best_d = d;
+				best = j;
+				t->win_span_ns[w] = age;
+			}
+		}
+		t->win_ck[w] = best;
 	}
-	c->prev_packets = p;
-	c->prev_bytes = b;
-	c->prev_ns = now;
+}
+
+static void view_update(const struct ps_flowtab *t, struct ps_conv *c, bool took)
+{
+	struct ps_conv_view *v = c->v;
+	__u64 bytes = c->cur.d[0].bytes + c->cur.d[1].bytes;
+
+	if (took)
+		v->hist[(t->nck - 1) % PS_RATE_SLOTS] = bytes;
+	for (int w = 0; w < PS_RATE_WINDOWS; w++) {
+		__u64 j = t->win_ck[w];
+		__u64 then = v->hist[j % PS_RATE_SLOTS];
+
+		v->rate[w] = t->win_span_ns[w] && bytes >= then ?
+			     (bytes - then) * 8e9 / t->win_span_ns[w] : 0;
+	}
+}
+
+/* The ended conversations the view holds: rates on, and gone once held
+ * hold_ns (oldest first: they are in the order they ended). */
+static void view_ended(struct ps_flowtab *t, __u64 now, bool took)
+{
+	struct ps_conv *c;
+
+	while ((c = t->ended) && now >= sat_add(c->v->ended_ns, t->o.hold_ns)) {
+		t->ended = c->v->next;
+		if (!t->ended)
+			t->ended_tail = NULL;
+		t->nended--;
+		conv_free(c);
+	}
+	for (c = t->ended; c; c = c->v->next)
+		view_update(t, c, took);
 }
 
 /* Prefetches the bucket a hash falls in or, with 'conv', the first
@@ -389,6 +567,7 @@ static int read_map(struct ps_flowtab *t, int map)
 int ps_flowtab_sweep(struct ps_flowtab *t, __u64 now, bool flush, ps_flow_rec_fn fn, void *ctx)
 {
 	struct ps_conv *c, *tmp;
+	bool took = false;
 	int err;
 
 	t->gen++;
@@ -407,57 +586,106 @@ int ps_flowtab_sweep(struct ps_flowtab *t, __u64 now, bool flush, ps_flow_rec_fn
 	 * apart from what this sweep saw. */
 	for (int i = 0; i < t->nsrc; i++)
 		*t->src[i].epoch = (__u32)t->gen;
+	if (t->o.view) {
+		took = checkpoint(t, now);
+		pick_windows(t, now);
+	}
 	/* A conversation the snapshot left out has had no packet since the
 	 * previous read: its totals stand. */
 	HASH_ITER(hh, t->convs, c, tmp) {
 		__u64 last = last_seen(&c->cur);
 
-		update_rate(c, now);
 		if (flush) {
 			emit(t, c, PS_FLOW_END_FORCED, now, fn, ctx);
-		} else if (tcp_ended(c) && now >= last + t->o.linger_ns) {
-			evict(t, c);
+		} else if (tcp_ended(c) && now >= sat_add(last, t->o.linger_ns)) {
+			remove_ended(t, c);
 			emit(t, c, PS_FLOW_END_TCP, now, fn, ctx);
-			forget(t, c);
-		} else if (now >= last + t->o.idle_ns) {
-			evict(t, c);
+			t->ended_tcp++;
+			retire(t, c, PS_FLOW_END_TCP, now);
+			continue;
+		} else if (now >= sat_add(last, t->o.idle_ns)) {
+			remove_ended(t, c);
 			emit(t, c, PS_FLOW_END_IDLE, now, fn, ctx);
-			forget(t, c);
-		} else if (t->o.active_ns && now >= record_start(c) + t->o.active_ns) {
+			t->ended_idle++;
+			retire(t, c, PS_FLOW_END_IDLE, now);
+			continue;
+		} else if (t->o.active_ns && now >= sat_add(record_start(c), t->o.active_ns)) {
 			emit(t, c, PS_FLOW_END_ACTIVE, now, fn, ctx);
 			c->rec_start = now;
 		}
+		if (c->v)
+			view_update(t, c, took);
 	}
+	if (t->o.view)
+		view_ended(t, now, took);
 	return 0;
+}
+
+int ps_flowtab_settle_excluded(struct ps_flowtab *t)
+{
+	struct ps_conv *c;
+	int err = 0;
+
+	for (c = t->convs; c; c = c->hh.next) {
+		struct ps_flow_val v;
+
+		if (!c->excluded)
+			continue;
+		if (bpf_map_lookup_elem(t->src[c->map].map_fd, &c->key, &v)) {
+			if (errno != ENOENT)
+				err = -errno;
+			continue;
+		}
+		c->cur = v;
+		count_excluded(t, c);
+		c->base[0] = v.d[0];
+		c->base[1] = v.d[1];
+	}
+	return err;
+}
+
+static void snap_of(const struct ps_flowtab *t, const struct ps_conv *c, ps_flow_snap_fn fn,
+		    void *ctx)
+{
+	static const struct ps_flow_dir zero[2];
+	struct ps_flow_snap s;
+
+	memset(&s, 0, sizeof(s));
+	fill_rec(t, c, zero, c->v ? c->v->end : PS_FLOW_END_NONE, &s.total);
+	s.total.seq = c->seq;
+	if (c->v) {
+		memcpy(s.rate, c->v->rate, sizeof(s.rate));
+		s.ended_ns = c->v->ended_ns;
+	}
+	fn(ctx, &s);
 }
 
 void ps_flowtab_foreach(const struct ps_flowtab *t, ps_flow_snap_fn fn, void *ctx)
 {
-	static const struct ps_flow_dir zero[2];
 	const struct ps_conv *c;
-	struct ps_flow_snap s;
 
-	for (c = t->convs; c; c = c->hh.next) {
-		fill_rec(t, c, zero, PS_FLOW_END_NONE, &s.total);
-		s.total.seq = c->seq;
-		s.bps = c->bps;
-		s.pps = c->pps;
-		fn(ctx, &s);
-	}
+	for (c = t->convs; c; c = c->hh.next)
+		if (!c->excluded)
+			snap_of(t, c, fn, ctx);
+	for (c = t->ended; c; c = c->v->next)
+		snap_of(t, c, fn, ctx);
 }
 
-size_t ps_flowtab_conv_bytes(void)
+size_t ps_flowtab_conv_bytes(bool view)
 {
 	/* The entry, and a uthash bucket per kernel entry (made with the
 	 * table, up to 4 M; uthash doubles them past that). */
-	return sizeof(struct ps_conv) + sizeof(UT_hash_bucket);
+	return sizeof(struct ps_conv) + sizeof(UT_hash_bucket) +
+	       (view ? sizeof(struct ps_conv_view) : 0);
 }
 
 size_t ps_flowtab_user_bytes(const struct ps_flowtab *t)
 {
 	size_t buckets = t->convs ? t->convs->hh.tbl->num_buckets : 0;
+	size_t views = t->o.view ? t->nconvs + t->nended : 0;
 
-	return t->nconvs * sizeof(struct ps_conv) + buckets * sizeof(UT_hash_bucket) +
+	return (t->nconvs + t->nended) * sizeof(struct ps_conv) +
+	       views * sizeof(struct ps_conv_view) + buckets * sizeof(UT_hash_bucket) +
 	       (t->convs ? sizeof(UT_hash_table) : 0) + PS_CHUNK * sizeof(*t->hashes);
 }
 
@@ -467,8 +695,14 @@ void ps_flowtab_free(struct ps_flowtab *t)
 
 	HASH_ITER(hh, t->convs, c, tmp) {
 		HASH_DEL(t->convs, c);
-		free(c);
+		conv_free(c);
 	}
+	while ((c = t->ended)) {
+		t->ended = c->v->next;
+		conv_free(c);
+	}
+	t->ended_tail = NULL;
+	t->nended = 0;
 	for (int i = 0; i < t->nsrc; i++)
 		munmap((void *)t->snap[i], t->snap_len[i]);
 	t->nsrc = 0;

@@ -6,16 +6,21 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "cli.h"
 #include "evsession.h"
 #include "flowagg.h"
 #include "flowtab.h"
+#include "flowtable.h"
 #include "flowview.h"
 #include "ipfix.h"
 #include "log.h"
@@ -46,10 +51,19 @@ struct flows_run {
 	__u64 write_errors;  /* records that could not be written */
 	__u64 not_run;
 	__u64 next_sweep;    /* flow clock */
-	__u64 first_ts;      /* -r: the file's first time */
+	/* -r: the first record's time, and the earliest and latest of all */
+	bool started;
+	__u64 first_ts, min_ts, max_ts;
 	struct ps_ipfix x;   /* --ipfix */
 	bool exporting;
 };
+
+/* A wait of the live loop is cut to this, so that a signal that lands
+ * just before it starts is still seen within 100 ms. */
+#define WAIT_MAX_MS 50
+/* The view holds an ended conversation this long: as long as the longest
+ * rate window, so its 40 s rate has fallen to 0 before it goes. */
+#define VIEW_HOLD_NS 40000000000ULL
 
 static void usage(FILE *f)
 {
@@ -58,14 +72,17 @@ static void usage(FILE *f)
 "       pktscope flows -r FILE [OPTIONS] [EXPRESSION]\n"
 "\n"
 "Shows the conversations crossing the interfaces: one row per flow with both\n"
-"directions merged (protocol, endpoints, packets and bytes each way, rate,\n"
-"age, TCP state, handshake RTT).  The flow table lives in the kernel; only\n"
-"packets the expression keeps are counted.  On a terminal it is a live view\n"
-"(keys: b p r a sort, g grouping, q quit).  Without a terminal, or with\n"
-"--json, it writes one JSON record each time a flow ends (idle timeout, TCP\n"
-"FIN both ways or RST) or reaches the active timeout, and at exit.  With -r\n"
-"it runs the kernel programs over the file, in the file's time, and prints\n"
-"the file's conversations.\n"
+"directions merged (protocol, endpoints, rates over the last 2, 10 and 40 s\n"
+"as iftop's, packets and bytes in all and each way, age, TCP state,\n"
+"handshake RTT).  The flow table lives in the kernel; only packets the\n"
+"expression keeps are counted.  On a terminal it is a live view (keys: b p r\n"
+"a sort, g grouping, q quit) that fits the terminal's width, dropping the\n"
+"least important columns first; a flow that ended stays 40 s, dimmed.\n"
+"Without a terminal, or with --json, it writes one JSON record each time a\n"
+"flow ends (idle timeout, TCP FIN both ways or RST) or reaches the active\n"
+"timeout, and at exit.  With -r it runs the kernel programs over the file,\n"
+"in the file's time, and prints one row per record (RATE: its bits over its\n"
+"duration, or over 1 s if it lasted less).\n"
 "\n"
 "Options:\n"
 "  -i, --interface IFACE  interface to watch; repeat for several (default:\n"
@@ -85,13 +102,17 @@ static void usage(FILE *f)
 "                         of new flows when it is full are counted as overflow\n"
 "      --interval S       how often the table is read and the view redrawn\n"
 "                         (default 1)\n"
-"      --sort KEY         bytes (default), packets, rate or age\n"
+"      --sort KEY         bytes (default), packets, rate or age (oldest\n"
+"                         first): the BYTES, PKTS, 2s (-r: RATE) or AGE\n"
+"                         (-r: START) column\n"
 "      --top N            show the first N rows only\n"
 "      --by KEY           5tuple (default), hostpair, src or dst: one row per\n"
 "                         conversation, per host pair, or per host that\n"
 "                         started / was sent the conversations\n"
 "      --ipfix HOST:PORT  also export every record as IPFIX (RFC 7011) over UDP to\n"
-"                         a collector (nfcapd, nfacctd...); IPv6: [ADDR]:PORT\n"
+"                         a collector (nfcapd, nfacctd...); IPv6: [ADDR]:PORT.\n"
+"                         The export's own packets are left out of the flows\n"
+"                         (and counted: own_export in the summary)\n"
 "  -c, --count N          stop after N flow records\n"
 "      --duration SEC     stop after SEC seconds (of the file's time with -r)\n"
 "  -h, --help             this help\n"
@@ -99,7 +120,7 @@ static void usage(FILE *f)
 "Memory: the kernel table is preallocated, %zu bytes per entry plus the\n"
 "hash's own, and a %zu-byte snapshot entry user space reads it through (the\n"
 "summary reports the kernel's figure); user space holds %zu bytes per live\n"
-"flow.\n"
+"flow (%zu in the live view, which keeps 40 s of history for the rates).\n"
 "\n"
 "Examples:\n"
 "  pktscope flows -i eth0\n"
@@ -107,7 +128,8 @@ static void usage(FILE *f)
 "  pktscope flows -r trace.pcap --by hostpair --top 10\n"
 "  pktscope flows -i eth0 --json --ipfix 192.0.2.10:4739 > flows.jsonl\n",
 		sizeof(struct ps_flow_key) + sizeof(struct ps_flow_val),
-		sizeof(struct ps_flow_snaprec), ps_flowtab_conv_bytes());
+		sizeof(struct ps_flow_snaprec), ps_flowtab_conv_bytes(false),
+		ps_flowtab_conv_bytes(true));
 }
 
 static int parse_secs(const char *opt, const char *arg, bool zero_ok, double *out)
@@ -286,7 +308,7 @@ static void on_record(void *ctx, const struct ps_flow_rec *rec)
 	if (r->exporting)
 		ps_ipfix_add(&r->x, rec, 0);
 	if (r->table) {
-		if (ps_agg_add(&r->agg, rec, 0, 0))
+		if (ps_agg_add(&r->agg, rec, NULL))
 			r->write_errors++;
 		else
 			r->written++;
@@ -333,33 +355,65 @@ static __u64 clock_ns(clockid_t clk)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Timeouts run on the file's clock, at the interval they would live: the
- * sweep a live run would have made before this packet arrived. */
+static __u64 sat_add(__u64 a, __u64 b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* The sweep interval in ns: never 0, or the schedule would not move. */
+static __u64 interval_ns(const struct flows_run *r)
+{
+	__u64 iv = ns(r->a->interval);
+
+	return iv ? iv : 1;
+}
+
+/*
+ * Timeouts run on the file's clock, at the interval they would live: the
+ * sweeps a live run would have made before this packet arrived.  Any __u64
+ * is a time here (a capture's clock may sit near 2^32 s, or a reader may
+ * hand over a wrapped one): the schedule saturates instead of wrapping,
+ * and a gap of any length costs at most two sweeps, the first due and the
+ * last before the packet, which do all the skipped ones would have (no
+ * flow is due between them that is not due at the last).
+ */
 static int before_record(void *ctx, __u64 ts_ns)
 {
 	struct flows_run *r = ctx;
+	__u64 iv = interval_ns(r), due;
 
-	if (!r->first_ts) {
-		r->first_ts = ts_ns;
-		r->next_sweep = ts_ns + ns(r->a->interval);
+	if (!r->started) {
+		r->started = true;
+		r->first_ts = r->min_ts = r->max_ts = ts_ns;
+		r->next_sweep = sat_add(ts_ns, iv);
 	}
-	while (ts_ns >= r->next_sweep) {
-		if (sweep(r, r->next_sweep, false))
+	if (ts_ns < r->min_ts)
+		r->min_ts = ts_ns;
+	if (ts_ns > r->max_ts)
+		r->max_ts = ts_ns;
+	if (ts_ns < r->next_sweep || cli_stop)
+		return cli_stop != 0;
+	due = r->next_sweep;
+	if (sweep(r, due, false))
+		return 1;
+	if (ts_ns - due >= iv) {
+		/* the last point of the schedule at or before the packet */
+		due += (ts_ns - due) / iv * iv;
+		if (sweep(r, due, false))
 			return 1;
-		r->next_sweep += ns(r->a->interval);
-		/* A long quiet stretch: one sweep at its end does what the
-		 * skipped ones would have. */
-		if (ts_ns >= r->next_sweep + ns(r->a->interval))
-			r->next_sweep = ts_ns - (ts_ns - r->next_sweep) % ns(r->a->interval);
 	}
-	return 0;
+	/* Saturated at the end of the clock: sweeps stay due at every packet
+	 * there, which is what a live run would do too. */
+	r->next_sweep = sat_add(due, iv);
+	return cli_stop != 0;
 }
 
 static int after_record(void *ctx, __u64 ts_ns)
 {
 	struct flows_run *r = ctx;
 
-	if (r->a->ev.duration && (ts_ns - r->first_ts) / 1e9 >= r->a->ev.duration)
+	if (r->a->ev.duration && ts_ns >= r->first_ts &&
+	    (ts_ns - r->first_ts) / 1e9 >= r->a->ev.duration)
 		return 1;
 	return count_reached(r) || cli_stop;
 }
@@ -409,12 +463,16 @@ static void report(struct flows_run *r, const struct flows_totals *tot)
 
 	if (r->a->ev.json) {
 		json_t *o = json_pack(
-			"{s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
-			"s:{s:I,s:I,s:I,s:I}}",
+			"{s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I}},"
+			"s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I}}",
 			"type", "summary", "written", (json_int_t)r->written, "write_errors",
 			(json_int_t)r->write_errors, "flows", "records", (json_int_t)r->t.records,
-			"open", (json_int_t)r->t.nconvs, "evicted", (json_int_t)r->t.evicted,
-			"read_errors", (json_int_t)r->t.read_errors, "kernel", "matched",
+			"open", (json_int_t)r->t.nconvs, "ended_idle", (json_int_t)r->t.ended_idle,
+			"ended_tcp", (json_int_t)r->t.ended_tcp,
+			"read_errors", (json_int_t)r->t.read_errors, "own_export",
+			"records", (json_int_t)r->t.excl_records,
+			"packets", (json_int_t)r->t.excl_packets,
+			"bytes", (json_int_t)r->t.excl_bytes, "kernel", "matched",
 			(json_int_t)tot->ev.c[PS_EV_MATCHED], "filter_missing",
 			(json_int_t)tot->ev.c[PS_EV_FILTER_MISSING], "flow_packets",
 			(json_int_t)f[PS_FL_PACKETS], "flow_bytes", (json_int_t)f[PS_FL_BYTES],
@@ -425,7 +483,7 @@ static void report(struct flows_run *r, const struct flows_totals *tot)
 			(json_int_t)f[PS_FL_NOT_IP_BYTES], "memory", "max_flows",
 			(json_int_t)r->a->max_flows, "kernel_bytes", (json_int_t)tot->kernel_bytes,
 			"user_bytes", (json_int_t)ps_flowtab_user_bytes(&r->t),
-			"user_bytes_per_flow", (json_int_t)ps_flowtab_conv_bytes());
+			"user_bytes_per_flow", (json_int_t)ps_flowtab_conv_bytes(r->t.o.view));
 
 		if (r->a->ev.file)
 			json_object_set_new(o, "not_run", json_integer(r->not_run));
@@ -444,8 +502,10 @@ static void report(struct flows_run *r, const struct flows_totals *tot)
 		return;
 	}
 	fflush(stdout);
-	fprintf(stderr, "%llu flow records written (%llu conversations evicted from the kernel "
-		"table)\n", (unsigned long long)r->written, (unsigned long long)r->t.evicted);
+	fprintf(stderr, "%llu flow records written; %llu conversations ended idle, %llu by TCP "
+		"close, %llu open\n", (unsigned long long)r->written,
+		(unsigned long long)r->t.ended_idle, (unsigned long long)r->t.ended_tcp,
+		(unsigned long long)r->t.nconvs);
 	fprintf(stderr, "%llu packets matched: %llu in flows, %llu without an IP header (not a "
 		"flow), %llu not in a flow because the table was full (raise --max-flows)\n",
 		(unsigned long long)tot->ev.c[PS_EV_MATCHED], (unsigned long long)f[PS_FL_PACKETS],
@@ -453,10 +513,12 @@ static void report(struct flows_run *r, const struct flows_totals *tot)
 		(unsigned long long)f[PS_FL_OVERFLOW_PACKETS]);
 	if (r->exporting)
 		fprintf(stderr, "%llu IPFIX records sent to %s in %llu messages, %llu lost (%llu send "
-			"errors)\n", (unsigned long long)r->x.stats.records, r->a->ipfix,
+			"errors); the export's own %llu packets (%llu bytes) seen here are not in "
+			"the flows\n", (unsigned long long)r->x.stats.records, r->a->ipfix,
 			(unsigned long long)r->x.stats.messages,
 			(unsigned long long)r->x.stats.records_lost,
-			(unsigned long long)r->x.stats.send_errors);
+			(unsigned long long)r->x.stats.send_errors,
+			(unsigned long long)r->t.excl_packets, (unsigned long long)r->t.excl_bytes);
 	if (r->not_run)
 		fprintf(stderr, "%llu packets of %s not run: the kernel's test run refused them "
 			"(frames under 14 bytes; at --hook tc also over a page or shorter than "
@@ -469,19 +531,25 @@ static void report(struct flows_run *r, const struct flows_totals *tot)
 			(unsigned long long)r->t.read_errors);
 }
 
+/* -r's table: every column, as wide as its widest cell. */
 static void print_table(struct flows_run *r)
 {
 	struct ps_agg_row *rows;
-	char line[512];
+	struct ps_table t;
+	char line[1024];
 	int n;
 
-	n = ps_agg_rows(&r->agg, r->a->sort, &rows);
+	n = ps_agg_rows(&r->agg, r->a->sort, false, &rows);
 	if (n < 0)
 		return;
-	ps_flow_table_header(line, sizeof(line), r->a->by);
+	if (r->a->top && n > r->a->top)
+		n = r->a->top;
+	ps_table_init(&t, PS_TABLE_FILE, r->a->by, r->a->sort, r->min_ts);
+	ps_table_layout(&t, rows, n, 0);
+	ps_table_header(&t, line, sizeof(line));
 	printf("%s\n", line);
-	for (int i = 0; i < n && (!r->a->top || i < r->a->top); i++) {
-		ps_flow_table_row(line, sizeof(line), &rows[i], r->a->by, false, 0);
+	for (int i = 0; i < n; i++) {
+		ps_table_row(&t, &rows[i], line, sizeof(line));
 		printf("%s\n", line);
 	}
 	free(rows);
@@ -493,7 +561,7 @@ static void print_groups_json(struct flows_run *r)
 	struct ps_agg_row *rows;
 	int n;
 
-	n = ps_agg_rows(&r->agg, r->a->sort, &rows);
+	n = ps_agg_rows(&r->agg, r->a->sort, false, &rows);
 	if (n < 0)
 		return;
 	for (int i = 0; i < n && (!r->a->top || i < r->a->top); i++) {
@@ -519,16 +587,19 @@ static int run_file(struct flows_run *r)
 	r->dps = &dp;
 	r->ndps = 1;
 	r->file_label = a->ev.file;
-	/* The table (or --by's groups) is printed at the end. */
+	/* The table (or --by's groups) is printed at the end: a row per
+	 * record by 5-tuple, a row per group else. */
 	r->table = !a->ev.json || a->by_set;
+	r->agg.per_record = a->by == PS_BY_5TUPLE;
 	err = add_table(r, &dp);
 	if (err)
 		goto out;
 	err = ps_replay_run(a->ev.replay, &dp, &rs, &(struct ps_replay_hooks){
 		.before = before_record, .after = after_record, .ctx = r, .stop = &cli_stop });
 	r->not_run = rs.not_run;
+	/* What is left ends at the file's last time (forced). */
 	if (!err)
-		err = sweep(r, (__u64)(rs.last_ts * 1e9), true);
+		err = sweep(r, r->max_ts, true);
 	sum_totals(r, &tot);
 	if (err)
 		goto out;
@@ -542,39 +613,101 @@ out:
 	return err;
 }
 
+struct view_snaps {
+	struct ps_agg agg;
+	__u64 convs, ended;  /* the conversations shown, and of those ended */
+};
+
 static void snap_to_agg(void *ctx, const struct ps_flow_snap *s)
 {
-	ps_agg_add(ctx, &s->total, s->bps, s->pps);
+	struct view_snaps *vs = ctx;
+
+	vs->convs++;
+	vs->ended += s->total.end != PS_FLOW_END_NONE;
+	ps_agg_add(&vs->agg, &s->total, s->rate);
 }
 
 static void draw(struct flows_run *r, struct flowview *v, const struct flows_totals *tot)
 {
-	struct ps_agg agg;
+	struct view_snaps vs = {};
 	struct ps_agg_row *rows;
-	char title[256], status[256];
-	int n, len = 0;
+	char title[256], st[7][96];
+	const char *status[7];
+	int n, len = 0, nst = 0;
 
-	ps_agg_init(&agg, v->by);
-	ps_flowtab_foreach(&r->t, snap_to_agg, &agg);
-	n = ps_agg_rows(&agg, v->sort, &rows);
+	/* By 5-tuple a row per conversation: one that ended and a new one
+	 * on the same 5-tuple are two. */
+	ps_agg_init(&vs.agg, v->by);
+	vs.agg.per_record = v->by == PS_BY_5TUPLE;
+	ps_flowtab_foreach(&r->t, snap_to_agg, &vs);
+	n = ps_agg_rows(&vs.agg, v->sort, true, &rows);
 	len += snprintf(title + len, sizeof(title) - len, "pktscope flows:");
 	for (int i = 0; i < r->ndps && len < (int)sizeof(title); i++)
 		len += snprintf(title + len, sizeof(title) - len, " %s", r->dps[i].ifname);
 	if (r->a->ev.expr && len < (int)sizeof(title))
 		snprintf(title + len, sizeof(title) - len, " '%s'", r->a->ev.expr);
-	snprintf(status, sizeof(status),
-		 "%llu flows (table %ld), %llu packets in flows, %llu overflow (table full), "
-		 "%llu not IP, %llu records",
-		 (unsigned long long)r->t.nconvs, r->a->max_flows,
-		 (unsigned long long)tot->fl.c[PS_FL_PACKETS],
-		 (unsigned long long)tot->fl.c[PS_FL_OVERFLOW_PACKETS],
-		 (unsigned long long)tot->fl.c[PS_FL_NOT_IP_PACKETS],
-		 (unsigned long long)r->t.records);
+	/* Most important first: what is lost must show on a narrow one. */
+	snprintf(st[nst++], sizeof(st[0]), "flows %llu (%llu ended)", (unsigned long long)vs.convs,
+		 (unsigned long long)vs.ended);
+	snprintf(st[nst++], sizeof(st[0]), "packets %llu",
+		 (unsigned long long)tot->fl.c[PS_FL_PACKETS]);
+	snprintf(st[nst++], sizeof(st[0]), "overflow %llu",
+		 (unsigned long long)tot->fl.c[PS_FL_OVERFLOW_PACKETS]);
+	snprintf(st[nst++], sizeof(st[0]), "not-IP %llu",
+		 (unsigned long long)tot->fl.c[PS_FL_NOT_IP_PACKETS]);
+	snprintf(st[nst++], sizeof(st[0]), "table %llu/%ld", (unsigned long long)r->t.nconvs,
+		 r->a->max_flows);
+	if (r->exporting)
+		snprintf(st[nst++], sizeof(st[0]), "own-IPFIX %llu",
+			 (unsigned long long)r->t.excl_packets);
+	snprintf(st[nst++], sizeof(st[0]), "records %llu", (unsigned long long)r->t.records);
+	for (int i = 0; i < nst; i++)
+		status[i] = st[i];
 	if (n >= 0) {
-		flowview_draw(v, title, status, rows, n, clock_ns(CLOCK_REALTIME));
+		flowview_draw(v, title, status, nst, rows, n, clock_ns(CLOCK_REALTIME));
 		free(rows);
 	}
-	ps_agg_clear(&agg);
+	ps_agg_clear(&vs.agg);
+}
+
+/* The collector may be reached through a watched interface: the export's
+ * own datagrams would then be one of the host's flows, and each record of
+ * it would make more.  Its socket's two ends name it. */
+static int exclude_own_export(struct flows_run *r)
+{
+	struct sockaddr_storage ss[2];
+	struct ps_flow_excl e = { .proto = IPPROTO_UDP };
+	int err;
+
+	for (int i = 0; i < 2; i++) {
+		socklen_t sl = sizeof(ss[i]);
+
+		/* the socket ipfix.c connected to the collector */
+		err = i ? getpeername(r->x.fd, (struct sockaddr *)&ss[i], &sl) :
+			  getsockname(r->x.fd, (struct sockaddr *)&ss[i], &sl);
+		if (err) {
+			err = -errno;
+			ps_err("cannot read the IPFIX socket's address: %s", strerror(-err));
+			return err;
+		}
+		if (ss[i].ss_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)&ss[i];
+
+			e.ip_ver = 4;
+			memcpy(e.addr[i], &s4->sin_addr, 4);
+			e.port[i] = ntohs(s4->sin_port);
+		} else {
+			const struct sockaddr_in6 *s6 = (const void *)&ss[i];
+
+			e.ip_ver = 6;
+			memcpy(e.addr[i], &s6->sin6_addr, 16);
+			e.port[i] = ntohs(s6->sin6_port);
+		}
+	}
+	err = ps_flowtab_exclude(&r->t, &e);
+	if (err)
+		ps_err("cannot leave the IPFIX export out of the flows: %s", strerror(-err));
+	return err;
 }
 
 static int run_live(struct flows_run *r)
@@ -604,12 +737,23 @@ static int run_live(struct flows_run *r)
 		err = -ENOTTY;
 		goto out;
 	}
+	if (r->exporting) {
+		err = exclude_own_export(r);
+		if (err)
+			goto out;
+	}
 	t0 = clock_ns(CLOCK_MONOTONIC);
-	r->next_sweep = t0 + ns(fa->interval);
+	r->next_sweep = sat_add(t0, interval_ns(r));
+	/* The view is there at once, not after the first interval. */
+	if (r->view) {
+		sum_totals(r, &tot);
+		draw(r, &v, &tot);
+	}
 	while (!cli_stop && !count_reached(r)) {
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (now < r->next_sweep) {
-			int ms = (r->next_sweep - now) / 1000000 + 1;
+			__u64 wait_ms = (r->next_sweep - now) / 1000000 + 1;
+			int ms = wait_ms < WAIT_MAX_MS ? (int)wait_ms : WAIT_MAX_MS;
 
 			if (r->view) {
 				enum flowview_action act = flowview_key(&v, ms);
@@ -628,7 +772,7 @@ static int run_live(struct flows_run *r)
 		err = sweep(r, now, false);
 		if (err)
 			break;
-		r->next_sweep = now + ns(fa->interval);
+		r->next_sweep = sat_add(now, interval_ns(r));
 		if (r->view) {
 			sum_totals(r, &tot);
 			draw(r, &v, &tot);
@@ -645,6 +789,10 @@ static int run_live(struct flows_run *r)
 			r->table = false;
 		err = sweep(r, clock_ns(CLOCK_MONOTONIC), true);
 	}
+	/* The export's last messages went out after that read: what the
+	 * kernel counted of them is counted as the rest of it was. */
+	if (!err && r->exporting)
+		ps_flowtab_settle_excluded(&r->t);
 	sum_totals(r, &tot);
 	report(r, &tot);
 out:
@@ -675,6 +823,11 @@ int cmd_flows(int argc, char **argv)
 		 * flow clock is the file's own time. */
 		.clock_to_real_ns = fa.ev.file ? 0 :
 				    (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)),
+		/* The live view: the rates' history from now (nothing is
+		 * attached yet: the table is empty), and the ended flows. */
+		.view = !fa.ev.file && !fa.ev.json && isatty(STDOUT_FILENO),
+		.start_ns = clock_ns(CLOCK_MONOTONIC),
+		.hold_ns = VIEW_HOLD_NS,
 	};
 	err = ps_flowtab_init(&r.t, &to);
 	if (err) {

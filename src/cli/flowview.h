@@ -20,10 +20,11 @@ enum flowview_action {
 };
 
 int flowview_open(struct flowview *v);
-/* 'title' and 'status' are the first two lines (what is watched; the
- * counts and what was lost). */
-void flowview_draw(struct flowview *v, const char *title, const char *status,
-		   const struct ps_agg_row *rows, int n, __u64 now_real_ns);
+/* 'title' is the first line (what is watched); 'status' the fields of the
+ * second (the counts, what was lost), most important first: as many as
+ * the width holds.  Rows of conversations that ended are dimmed. */
+void flowview_draw(struct flowview *v, const char *title, const char *const *status,
+		   int nstatus, const struct ps_agg_row *rows, int n, __u64 now_real_ns);
 /* Waits up to 'timeout_ms' for a key and applies it. */
 enum flowview_action flowview_key(struct flowview *v, int timeout_ms);
 void flowview_close(struct flowview *v);

@@ -16,6 +16,7 @@ DIR/ctl      a FIFO for commands, one per line:
 DIR/screen   the screen as shown, one line per row, trailing blanks cut;
              replaced whole (rename) each time it changes
 DIR/reverse  the rows with reverse-video text, space-separated
+DIR/dim      the rows with dim (faint, SGR 2) text, space-separated
 DIR/pid      COMMAND's pid
 DIR/raw      every byte COMMAND wrote to the terminal
 DIR/exit     once COMMAND has exited: "status N" (or "signal NAME"), then
@@ -26,8 +27,10 @@ DIR/exit     once COMMAND has exited: "status N" (or "signal NAME"), then
 
 It exits with COMMAND's exit status (128 + N for signal N).  SIGINT/SIGTERM
 to ptyview stop COMMAND (SIGINT, then SIGKILL after 5 s).  Only what pyte
-lacks of xterm and curses uses is added: REP (CSI b), SU/SD (CSI S/T) and
-the alternate screen (private mode 1049).
+lacks of xterm and curses uses is added: REP (CSI b), SU/SD (CSI S/T), the
+alternate screen (private mode 1049) and dim text (SGR 2, kept in pyte's
+italics attribute: pyte has no dim, and curses does not use italics on
+TERM=xterm).
 """
 import codecs
 import curses
@@ -59,6 +62,18 @@ class XtermScreen(pyte.Screen):
         if data:
             self.last_char = data[-1]
         super().draw(data)
+
+    def select_graphic_rendition(self, *attrs, **kwargs):
+        # SGR 2 (dim) on as italics, SGR 22 (normal intensity) off too.
+        mapped = []
+        for a in attrs:
+            if a == 2:
+                mapped.append(3)
+            elif a == 22:
+                mapped += [22, 23]
+            else:
+                mapped.append(a)
+        super().select_graphic_rendition(*mapped, **kwargs)
 
     def repeat_char(self, count=1, *args, **kwargs):
         # REP: the preceding graphic character, count more times.
@@ -220,7 +235,10 @@ def main():
         if text != shown:
             rev = sorted({y for y, line in screen.buffer.items() if y < screen.lines
                           and any(c.reverse and c.data != " " for c in line.values())})
+            dim = sorted({y for y, line in screen.buffer.items() if y < screen.lines
+                          and any(c.italics and c.data != " " for c in line.values())})
             write_atomic(os.path.join(d, "reverse"), " ".join(map(str, rev)) + "\n")
+            write_atomic(os.path.join(d, "dim"), " ".join(map(str, dim)) + "\n")
             write_atomic(os.path.join(d, "screen"), text)
             shown = text
 

@@ -7,7 +7,7 @@
 #  - every conversation and direction: exact packets and bytes against
 #    tshark's reading of the capture (-z conv,tcp / conv,udp and frame.len
 #    sums), 'a' the SYN's sender, an RTT for the handshake;
-#  - a flow idle past --idle-timeout is evicted and exported exactly once
+#  - a flow idle past --idle-timeout ends (idle) and is exported exactly once
 #    (one record, end_reason idle), while pktscope keeps running;
 #  - the TCP connection ends with end_reason tcp_end (FIN both ways);
 #  - the summary: flow + not_flow + overflow packets = matched = the
@@ -18,7 +18,12 @@
 #    keeping TCP, UDP and ICMPv6 echo from the MLD the kernel sends): every
 #    conversation against the capture, UDP and ping -6 also against counts
 #    computed from the sizes sent, the TCP flags and state showing the
-#    handshake and the close, each conversation exported exactly once.
+#    handshake and the close, each conversation exported exactly once;
+#  - --ipfix to a collector behind the watched interface: the export's own
+#    datagrams are no flow record, and are counted (own_export) as tcpdump
+#    saw them;
+#  - SIGTERM and SIGINT end flows within 2 s even with --interval 30 (the
+#    time taken is printed).
 # Waits are bounded waits for an event; nothing is asserted about timing.
 . "$(dirname "$0")/lib.sh"
 
@@ -83,7 +88,7 @@ hp() { # addr, port: addr:port, IPv6 in brackets
 }
 
 # UDP datagrams A -> B to a listening socket, then silence: the flow is
-# evicted and exported once, idle.  Sets uport (A's port).
+# ends idle and is exported once.  Sets uport (A's port).
 udp_idle() { # label, tag (file names), a addr, b addr, datagram size
 	local L=$1 T=$2
 	bg_start udprecv-$T nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" udp-recv "$4" $UDP_PORT $N_UDP 10 "$TMPD/udp.ready-$T"
@@ -99,7 +104,7 @@ udp_idle() { # label, tag (file names), a addr, b addr, datagram size
 	fi
 	ok "$L: UDP: a record for $(hp "$3" "$uport") -> $(hp "$4" $UDP_PORT) once it was idle ${IDLE}s"
 	sleep $((IDLE * 2 + 1)) # nothing more crosses it: it must not be written again
-	check_eq "$L: UDP: idle past --idle-timeout, evicted and exported exactly once (end_reason idle)" \
+	check_eq "$L: UDP: idle past --idle-timeout, ended and exported exactly once (end_reason idle)" \
 		"1 idle" "$(recs "$3" "$uport" "$4")"
 }
 
@@ -131,7 +136,7 @@ round() { # hook, attachments expected
 		bail "$H: pktscope flows -i $IF_A --hook $H --json --idle-timeout $IDLE starts"
 	check_attached "$H: pktscope flows --hook $H attached to $IF_A" "$NS_A" "$IF_A" "$2"
 
-	# --- UDP to a listening socket, then silence: evicted once, idle.
+	# --- UDP to a listening socket, then silence: ended once, idle.
 	udp_idle "$H" 4-$H "$IP_A" "$IP_B" 200
 
 	# --- TCP with known payloads, FIN both ways.
@@ -239,7 +244,7 @@ round6() { # hook, attachments expected
 		bail "$H IPv6: pktscope flows -i $IF_A --hook $H --json --idle-timeout $IDLE '$EXPR6' starts"
 	check_attached "$H IPv6: pktscope flows --hook $H attached to $IF_A" "$NS_A" "$IF_A" "$2"
 
-	# --- UDP datagrams A -> B, then silence: evicted once, idle.
+	# --- UDP datagrams A -> B, then silence: ended once, idle.
 	if udp_idle "$H IPv6" 6-$H "$IP6_A" "$IP6_B" $UDP6_SIZE; then
 		check_eq "$H IPv6: UDP: $N_UDP datagrams of $UDP6_SIZE bytes: $N_UDP frames of $UDP6_FRAME bytes A -> B, none back" \
 			"$N_UDP $((N_UDP * UDP6_FRAME)) 0 0 6 udp" \
@@ -295,3 +300,112 @@ round6() { # hook, attachments expected
 setup_ipv6 || bail "IPv6 addresses on $IF_A and $IF_B"
 round6 xdp "$(printf 'tcx/egress ps_tc_egress\nxdp driver ps_xdp')"
 round6 tc "$(printf 'tcx/egress ps_tc_egress\ntcx/ingress ps_tc_ingress')"
+
+# ------------------------------------------------ the export's own packets
+#
+# --ipfix to a collector reached through the watched interface: pktscope's
+# own IPFIX datagrams cross veth-a.  They are not one of the host's flows
+# (no record of them; each record of them would make more), and they are
+# counted: the summary's flows.own_export against tcpdump's capture of the
+# same interface (frames to the collector's port, their frame lengths) and
+# against the exporter's own count of messages.  A UDP flow of the test's
+# crosses at the same time and is recorded as usual.
+COLL_PORT=4739
+TEST_PORT=7104
+EXPR_X='ip and udp'
+tcpdump_start cap-ipfix "$NS_A" "$IF_A" "$EXPR_X" || bail "ipfix: tcpdump captures $IF_A"
+# the collector: counts datagrams until SIGINT, then prints the count
+COLLECTOR='import os, signal, socket, sys
+stop = []
+signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.settimeout(0.1)
+open(sys.argv[3] + ".tmp", "w").close()
+os.rename(sys.argv[3] + ".tmp", sys.argv[3])
+n = 0
+while not stop:
+    try:
+        s.recv(65536)
+        n += 1
+    except (socket.timeout, InterruptedError):
+        pass
+print(n)'
+bg_start coll nsenter --net="/run/netns/$NS_B" -- "$PY" -c "$COLLECTOR" "$IP_B" $COLL_PORT "$TMPD/coll.ready"
+wait_file "$TMPD/coll.ready" || nok "ipfix: the collector in $NS_B is ready"
+bg_start sinkx nsenter --net="/run/netns/$NS_B" -- "$PY" "$IT_DIR/pkt.py" udp-recv "$IP_B" $TEST_PORT 1000000 60 "$TMPD/sinkx.ready"
+wait_file "$TMPD/sinkx.ready" || nok "ipfix: the test flow's receiver in $NS_B is ready"
+FLOWS=$TMPD/flows-ipfix.out
+ps_start_cmd flows-ipfix "$NS_A" flows -i "$IF_A" --json --interval 0.2 --active-timeout 1 \
+	--ipfix "$IP_B:$COLL_PORT" "$EXPR_X" ||
+	bail "ipfix: pktscope flows -i $IF_A --ipfix $IP_B:$COLL_PORT starts"
+# 3 s of datagrams: an active record a second, each sent to the collector
+for ((i = 0; i < 6; i++)); do
+	in_ns "$NS_A" "$PY" "$IT_DIR/pkt.py" udp-send "$IP_B" $TEST_PORT 20 100 >/dev/null
+	sleep 0.5
+done
+ps_stop flows-ipfix
+check_eq "ipfix: pktscope flows --ipfix: SIGINT, exit status 0" 0 "${RC[flows-ipfix]}"
+tcpdump_stop cap-ipfix || nok "ipfix: tcpdump wrote every packet it received"
+bg_stop coll
+bg_stop sinkx
+s=$(jq -c 'select(.type == "summary")' "$FLOWS")
+read -r cap_n cap_b < <(tshark -r "$TMPD/cap-ipfix.pcap" -Y "ip.src == $IP_A && udp.dstport == $COLL_PORT" \
+	-T fields -e frame.len 2>/dev/null | awk '{ n++; b += $1 } END { print n + 0, b + 0 }')
+if [ "$cap_n" -gt 2 ]; then
+	ok "ipfix: the export crossed $IF_A: $cap_n datagrams to $IP_B.$COLL_PORT (tcpdump)"
+else
+	nok "ipfix: the export crossed $IF_A: datagrams to $IP_B.$COLL_PORT (tcpdump)"
+	diag "$cap_n datagrams; summary: $s"
+fi
+check_eq "ipfix: no flow record of the export's own datagrams" "" \
+	"$(jq -c --argjson p $COLL_PORT 'select(.type == "flow" and (.a.port == $p or .b.port == $p))' "$FLOWS" | head -2)"
+check_eq "ipfix: own_export counts every datagram of it and its bytes, as tcpdump saw them" \
+	"$cap_n $cap_b" "$(jq -r '.flows.own_export | "\(.packets) \(.bytes)"' <<<"$s")"
+check_eq "ipfix: own_export packets = the messages the exporter sent = what the collector got" \
+	"$cap_n $cap_n" "$(jq -r '.ipfix.messages' <<<"$s") $(cat "$TMPD/coll.out")"
+check_eq "ipfix: the test's own UDP flow is recorded: 120 datagrams A -> B" "120" \
+	"$(jq -s --argjson p $TEST_PORT '[.[] | select(.type == "flow" and .b.port == $p) | .a_to_b.packets] | add' "$FLOWS")"
+read -r rp rb < <(rec_sums "$FLOWS")
+read -r op ob < <(jq -r '.flows.own_export | "\(.packets // "-") \(.bytes // "-")"' <<<"$s")
+got="no own_export in the summary"
+[[ $op =~ ^[0-9]+$ && $ob =~ ^[0-9]+$ ]] && got="$((rp + op)) $((rb + ob))"
+check_eq "ipfix: flow_packets and flow_bytes = the records' sums + own_export" \
+	"$(jq -r '.kernel | "\(.flow_packets) \(.flow_bytes)"' <<<"$s")" "$got"
+
+# ------------------------------------------------------------ SIGTERM
+#
+# Live, a signal ends flows within 100 ms: the loop's waits are at most
+# 50 ms.  With --interval 30 a wait that ran to the next sweep would take
+# 30 s.  Bound checked: 2 s; the time taken is printed.
+# Python times the signal to the exit (1 ms polls of /proc).
+STOPWATCH='import os, signal, sys, time
+pid, sig = int(sys.argv[1]), getattr(signal, "SIG" + sys.argv[2])
+def gone():
+    try:
+        return open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+t0 = time.monotonic()
+os.kill(pid, sig)
+while not gone() and time.monotonic() - t0 < 2:
+    time.sleep(0.001)
+print("%d" % ((time.monotonic() - t0) * 1000) if gone() else "hung")'
+for sig in TERM INT; do
+	FLOWS=$TMPD/flows-sig$sig.out
+	ps_start_cmd sig$sig "$NS_A" flows -i "$IF_A" --json --interval 30 ||
+		bail "SIG$sig: pktscope flows -i $IF_A --interval 30 starts"
+	in_ns "$NS_A" ping -c 2 -i 0.2 -q "$IP_B" >/dev/null
+	sleep 0.3
+	took=$("$PY" -c "$STOPWATCH" "${PID[sig$sig]}" $sig)
+	bg_wait sig$sig 2
+	if [ "$took" = hung ] || [ "${RC[sig$sig]}" = hung ]; then
+		nok "SIG$sig: live flows --interval 30 ends within 2 s"
+		ps_stop sig$sig KILL
+	else
+		ok "SIG$sig: live flows --interval 30 ends within 2 s (in $took ms)"
+	fi
+	check_eq "SIG$sig: exit status 0, the ping's flow and the summary written" "0 1 true" \
+		"${RC[sig$sig]} $(jq -s '[.[] | select(.type == "flow" and .proto == 1)] | length' "$TMPD/sig$sig.out") $(jq -s '.[-1].type == "summary"' "$TMPD/sig$sig.out")"
+	check_attached "SIG$sig: nothing attached to $IF_A" "$NS_A" "$IF_A" ""
+done

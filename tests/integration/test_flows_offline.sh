@@ -25,6 +25,14 @@
 #  - the summary's accounting (flows + not_flow + overflow = matched = the
 #    file), and with --max-flows 16 every packet still accounted: in a
 #    record or as overflow;
+#  - the table (no --json): one row per record, in the order of the column
+#    the sort key names, RATE over max(duration, 1 s) (tablecheck.py); the
+#    report names the ends (idle, TCP close, open) and says nothing of
+#    evictions (there are none);
+#  - time stamps anywhere in the 32-bit seconds of a pcap (0, 2^31, 2^32-1,
+#    decades apart): the run ends by itself, each conversation one record
+#    with tshark's times;
+#  - SIGTERM and SIGINT end a long -r run promptly (bound 2 s), exit 0;
 #  - bad options: exit 2, one line.
 . "$(dirname "$0")/lib.sh"
 
@@ -291,6 +299,161 @@ if flows_ok small -r "$F" --json --idle-timeout $IDLE --max-flows 16; then
 	check_eq "--max-flows 16: flow_packets + not_flow_packets + overflow_packets = matched = the file" \
 		"$N_FILE $N_FILE" "$(jq -r '.kernel | "\(.matched) \(.flow_packets + .not_flow_packets + .overflow_packets)"' <<<"$s")"
 fi
+
+# ------------------------------------------------------------ the table
+
+# Without --json, -r prints a table: one row per record (the records above,
+# compared with tshark), sorted by the column the sort key names, RATE the
+# bits over the duration or over 1 s when shorter (tablecheck.py).
+FIRST_NS=$(tshark -r "$F" -T fields -e frame.time_epoch 2>/dev/null | "$PY" -c 'import sys
+from decimal import Decimal
+print(min(int(Decimal(l) * 10**9) for l in sys.stdin if l.strip()))')
+table_check() { # label, table run name, records run name, sort, tablecheck options...
+	local label=$1 tab=$2 recs=$3 sort=$4
+	shift 4
+	"$PY" "$IT_DIR/tablecheck.py" "$TMPD/$tab.out" "$TMPD/$recs.out" "$sort" "$FIRST_NS" "$@" \
+		>"$TMPD/tc.out" 2>"$TMPD/tc.err"
+	tap_compare "$label" "$TMPD/tc.out"
+	[ -s "$TMPD/tc.err" ] && { nok "$label: tablecheck.py ran"; diag "$(head -c 1000 "$TMPD/tc.err")"; }
+	return 0
+}
+for sort in bytes packets rate age; do
+	flows_run tab-$sort -r "$F" --idle-timeout $IDLE --active-timeout $ACTIVE --sort $sort
+	check_eq "table --sort $sort: exit 0" 0 "${RC[tab-$sort]}"
+	table_check "table --sort $sort" tab-$sort main $sort
+done
+flows_run tab-top -r "$F" --idle-timeout $IDLE --active-timeout $ACTIVE --top 10
+table_check "table --top 10" tab-top main bytes --top 10
+flows_run tab-hp -r "$F" --by hostpair --sort packets
+table_check "table --by hostpair" tab-hp hostpair packets --by hostpair
+# the report under the table names the ends as what they were
+s=$(summary main)
+check_eq "table: the report counts the rows and names the ends (idle, TCP close, open at the end)" \
+	"$(($(grep -c '' "$TMPD/tab-bytes.out") - 1)) flow records written; $(jq .flows.ended_idle <<<"$s") conversations ended idle, $(jq .flows.ended_tcp <<<"$s") by TCP close, $(jq .flows.open <<<"$s") open" \
+	"$(head -1 "$TMPD/tab-bytes.err")"
+check_eq "summary: ended_idle + ended_tcp + open = the conversations (every one ended once, or is open)" \
+	"$N_CONV" "$(jq '.flows | .ended_idle + .ended_tcp + .open' <<<"$s")"
+check_eq "summary: ended_tcp = the records that ended by a TCP close, ended_idle those that ended idle" \
+	"$(jq -s '[.[] | select(.end_reason == "tcp_end")] | length' "$TMPD/main.out") $(jq -s '[.[] | select(.end_reason == "idle")] | length' "$TMPD/main.out")" \
+	"$(jq -r '.flows | "\(.ended_tcp) \(.ended_idle)"' <<<"$s")"
+check_eq "summary: no 'evicted' (nothing is evicted: a full table counts overflow)" "null" \
+	"$(jq -c '.flows.evicted' <<<"$s")"
+
+# ------------------------------------------------ time stamps near 2^32 s
+
+# A pcap's seconds are 32 bits: a capture may sit anywhere in them.  UDP
+# conversations at 0 s, across 2^31 s and up to 2^32-1 s, with gaps of
+# decades between them, one of two packets 1 us apart, in one file written
+# here (not by pktscope).  The run ends by itself (it used to step through
+# every sweep of the gap, and past 2^64 ns loop for ever, deaf to
+# SIGTERM), every packet is in a record, each conversation is one record
+# with its packets and its first and last time as tshark reads them, and
+# the table's rate of the 1 us pair is its bits over one second.
+TS=$TMPD/ts.pcap
+"$PY" - "$TS" <<'PYEOF' || bail "the time-stamp capture is written"
+import struct, sys
+def frame(sport, payload=32):
+    eth = bytes.fromhex("0200000000020200000000010800")
+    ulen = 8 + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 1, 0, 64, 17, 0,
+                     bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2]))
+    s = sum(struct.unpack("!10H", ip))
+    s = (s & 0xffff) + (s >> 16)
+    s = (s & 0xffff) + (s >> 16)
+    ip = ip[:10] + struct.pack("!H", ~s & 0xffff) + ip[12:]
+    return eth + ip + struct.pack("!HHHH", sport, 9000, ulen, 0) + b"p" * payload
+conv = {1000: [(0, 0), (1, 0), (2, 0)],
+        1001: [(2**31 - 2, 5), (2**31 - 1, 5), (2**31, 5), (2**31 + 1, 5)],
+        1002: [(2**32 - 3, 7), (2**32 - 2, 7), (2**32 - 1, 999999)],
+        1003: [(3000000000, 500000), (3000000000, 500001)]}
+pkts = sorted((t, us, port) for port, ts in conv.items() for t, us in ts)
+with open(sys.argv[1], "wb") as out:
+    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for t, us, port in pkts:
+        f = frame(port)
+        out.write(struct.pack("<IIII", t, us, len(f), len(f)) + f)
+PYEOF
+ts_truth() { # per source port: packets, first and last time in ns, from tshark
+	tshark -r "$TS" -T fields -e udp.srcport -e frame.time_epoch 2>/dev/null | "$PY" -c 'import sys
+from decimal import Decimal
+c = {}
+for l in sys.stdin:
+    p, t = l.split()
+    c.setdefault(int(p), []).append(int(Decimal(t) * 10**9))
+for p in sorted(c):
+    print(p, 1, len(c[p]), min(c[p]), max(c[p]))'
+}
+ts_got() { # per source port: records, packets, first and last time in ns
+	"$PY" -c 'import json, sys
+c = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("type") == "flow":
+        s = r["a_to_b"]
+        n, p, f, t = c.get(r["a"]["port"], (0, 0, None, None))
+        c[r["a"]["port"]] = (n + 1, p + s["packets"], s["first_ns"] if f is None else min(f, s["first_ns"]),
+                             s["last_ns"] if t is None else max(t, s["last_ns"]))
+for p in sorted(c):
+    print(p, *c[p])' "$1"
+}
+start=$(date +%s%N)
+flows_run ts -r "$TS" --json
+took=$((($(date +%s%N) - start) / 1000000))
+check_eq "time stamps up to 2^32-1 s: flows -r ends by itself, exit 0 (in ${took} ms)" 0 "${RC[ts]}"
+check_eq "time stamps up to 2^32-1 s: every packet in a record (flow_packets = the file's)" \
+	"$(nframes "$TS") $(nframes "$TS")" \
+	"$(summary ts | jq -r '"\(.kernel.flow_packets) \(.kernel.matched)"')"
+want=$(ts_truth)
+got=$(ts_got "$TMPD/ts.out")
+while read -r port rest; do
+	check_eq "time stamps: the conversation from port $port: one record, its packets, first and last time (tshark)" \
+		"$port $rest" "$(grep "^$port " <<<"$got")"
+done <<<"$want"
+flows_run ts-tab -r "$TS"
+check_eq "time stamps: the table's rate of two packets 1 us apart: their 148 bytes over 1 s, 1.2Kb/s" \
+	"udp 10.9.0.1.1003 1.2Kb/s 2 148" \
+	"$(awk '$2 == "10.9.0.1.1003" { print $1, $2, $4, $5, $6 }' "$TMPD/ts-tab.out")"
+
+# ------------------------------------------------------- SIGTERM, SIGINT
+#
+# flows -r stops on a signal within 100 ms (the loop looks at it between
+# packets and between sweeps).  A run made long on purpose: --interval
+# 1 us over thousands of flows, so that every packet takes a sweep of the
+# whole table.  The bound checked is generous (2 s); the time taken is
+# printed.
+BIG=$TMPD/big.pcap
+"$MKFLOWS" --seed 5 --many 20000 --bulk 0 --long 30 --gap 40 "$BIG" >/dev/null || bail "mkflows writes $BIG"
+# Python runs it and times the signal to its exit (1 ms polls).
+for sig in TERM INT; do
+	"$PY" - "$PKTSCOPE" "$BIG" "$sig" "$TMPD/sig.out" >"$TMPD/sig.time" <<'PYEOF'
+import signal, subprocess, sys, time
+ps, big, sig, out = sys.argv[1:5]
+with open(out, "w") as o:
+    p = subprocess.Popen([ps, "flows", "-r", big, "--json", "--interval", "0.000001"], stdout=o,
+                         stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    time.sleep(1)
+    if p.poll() is not None:
+        print("ended-early", p.returncode)
+        sys.exit()
+    t0 = time.monotonic()
+    p.send_signal(getattr(signal, "SIG" + sig))
+    try:
+        rc = p.wait(2)
+        print("%d %d" % ((time.monotonic() - t0) * 1000, rc))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        print("hung -")
+PYEOF
+	read -r took rc <"$TMPD/sig.time"
+	case $took in
+	ended-early) nok "SIG$sig: flows -r over $BIG still runs after 1 s (it is made slow on purpose)"; continue ;;
+	hung) nok "SIG$sig: flows -r ends within 2 s"; continue ;;
+	esac
+	ok "SIG$sig: flows -r ends within 2 s (in $took ms)"
+	check_eq "SIG$sig: exit status 0, the summary written, every record before it" "0 true" \
+		"$rc $(jq -s '(.[-1].type == "summary") and (.[-1].written == ([.[] | select(.type == "flow")] | length))' "$TMPD/sig.out")"
+done
 
 # ------------------------------------------------------------ usage errors
 

@@ -6,11 +6,15 @@
  * reply as one conversation, every packet accounted (a flow, not IP, or
  * overflow when the table is full), every crafted packet and every
  * truncation of the valid ones; and the records the reader writes on idle,
- * active and TCP-end timeouts.
+ * active and TCP-end timeouts; the view's 2/10/40 s rates and the ended
+ * flows it holds, on a clock the test sets; a conversation left out
+ * (pktscope's own IPFIX export) and counted; timeouts on a clock near
+ * 2^64 ns.
  *
  * Needs root; nothing is attached.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -158,7 +162,8 @@ static void handshake(void **state, int ver, enum ps_hook hook)
 	assert_int_equal(rs.r[0].rtt_ns, 1500); /* SYN at 1000 to the ACK at 2500 */
 	assert_int_equal(rs.r[0].ab.tcp_flags, PS_TCP_SYN | PS_TCP_ACK | PS_TCP_PSH | PS_TCP_FIN);
 	/* Evicted: the kernel table is empty, the reader forgot it. */
-	assert_int_equal(t.evicted, 1);
+	assert_int_equal(t.ended_tcp, 1);
+	assert_int_equal(t.ended_idle, 0);
 	assert_int_equal(t.nconvs, 0);
 	{
 		struct ps_flow_key next;
@@ -327,7 +332,8 @@ static void t_snapshot_changed(void **state)
 		assert_int_equal(rs.r[i].ab.last_ns, is_a ? 1500 : 4500);
 	}
 	assert_int_equal(t.nconvs, 0);
-	assert_int_equal(t.evicted, 2);
+	assert_int_equal(t.ended_idle, 2);
+	assert_int_equal(t.ended_tcp, 0);
 	ps_flowtab_free(&t);
 	ps_datapath_close(&f.dp);
 }
@@ -406,6 +412,285 @@ static void crafted(void **state, enum ps_hook hook)
 static void t_crafted_xdp(void **s) { crafted(s, PS_HOOK_XDP); }
 static void t_crafted_tc(void **s) { crafted(s, PS_HOOK_TC); }
 
+/* UDP from port 'sport' (the builder's addresses), 'payload' bytes. */
+static void udp_from(struct pkt *p, __u16 sport, __u16 dport, __u32 payload)
+{
+	pkt_init(p);
+	pkt_eth(p);
+	pkt_ipv4(p, 64);
+	pkt_udp(p, sport, dport);
+	pkt_payload(p, payload);
+	assert_int_equal(pkt_finish(p, 60), 0);
+}
+
+struct snaps {
+	struct ps_flow_snap s[8];
+	int n;
+};
+
+static void take_snap(void *ctx, const struct ps_flow_snap *s)
+{
+	struct snaps *ss = ctx;
+
+	assert_true(ss->n < 8);
+	ss->s[ss->n++] = *s;
+}
+
+static struct snaps snaps_of(const struct ps_flowtab *t)
+{
+	struct snaps ss = {};
+
+	ps_flowtab_foreach(t, take_snap, &ss);
+	return ss;
+}
+
+#define SEC 1000000000ULL
+#define T0 (1000 * SEC)
+
+/* Second by second from 'from_s' to 'to_s' (after T0): with 'send', 10
+ * packets of p in it (every 100 ms from 50 ms in), then a sweep at its
+ * end, as live. */
+static void seconds(struct fx *f, struct ps_flowtab *t, const struct pkt *p, bool send,
+		    int from_s, int to_s, struct recs *rs)
+{
+	for (int s = from_s; s <= to_s; s++) {
+		for (int i = 0; send && i < 10; i++)
+			run_at(f, p, T0 + (__u64)(s - 1) * SEC + SEC / 20 + (__u64)i * SEC / 10);
+		assert_int_equal(ps_flowtab_sweep(t, T0 + (__u64)s * SEC, false, take, rs), 0);
+	}
+}
+
+static void assert_rate(double got, double want)
+{
+	if (got < want * 0.999999 || got > want * 1.000001)
+		fail_msg("rate %.3f b/s, expected %.3f", got, want);
+}
+
+/*
+ * The view's rates, on a clock the test sets: 10 packets a second for 60 s
+ * (rate R), sweeps every second.  The 2 and 10 s rates are R as soon as the
+ * view has run that long; the 40 s rate is over the time since the start
+ * until 40 s have passed; after the flow stops each falls to 0 once its
+ * window has passed.  The flow ends idle and stays, ended, for hold_ns,
+ * its 40 s rate falling; a new conversation on the same 5-tuple meanwhile
+ * is a row of its own.
+ */
+static void t_view_rates(void **state)
+{
+	struct ps_flowtab_opts to = { .idle_ns = 15 * SEC, .linger_ns = SEC, .view = true,
+				      .start_ns = T0, .hold_ns = 40 * SEC };
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct snaps ss;
+	struct pkt p;
+	struct fx f;
+	double bits;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 64), 0);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	assert_int_equal(add_table(&t, &f), 0);
+	udp_from(&p, 5000, 6000, 1000);
+	bits = p.len * 8.0;
+	/* 12 s in: 2 and 10 s windows full, 40 s over the 12 s since T0 */
+	seconds(&f, &t, &p, true, 1, 12, &rs);
+	ss = snaps_of(&t);
+	assert_int_equal(ss.n, 1);
+	assert_rate(ss.s[0].rate[0], 20 * bits / 2);
+	assert_rate(ss.s[0].rate[1], 100 * bits / 10);
+	assert_rate(ss.s[0].rate[2], 120 * bits / 12);
+	/* 50 s in: 40 s of it */
+	seconds(&f, &t, &p, true, 13, 50, &rs);
+	ss = snaps_of(&t);
+	assert_rate(ss.s[0].rate[2], 400 * bits / 40);
+	/* stopped at 60 s: at 65 s, 2 s and 10 s hold 0 and 5 s of packets */
+	seconds(&f, &t, &p, true, 51, 60, &rs);
+	seconds(&f, &t, &p, false, 61, 65, &rs);
+	ss = snaps_of(&t);
+	assert_int_equal(ss.n, 1);
+	assert_rate(ss.s[0].rate[0], 0);
+	assert_rate(ss.s[0].rate[1], 50 * bits / 10);
+	assert_rate(ss.s[0].rate[2], 350 * bits / 40);
+	assert_int_equal(ss.s[0].total.end, PS_FLOW_END_NONE);
+	assert_int_equal(rs.n, 0);
+	/* idle from 59.95 s: ends at the 75 s sweep, and stays, ended */
+	seconds(&f, &t, &p, false, 66, 75, &rs);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.r[0].end, PS_FLOW_END_IDLE);
+	assert_int_equal(t.nconvs, 0);
+	assert_int_equal(t.nended, 1);
+	ss = snaps_of(&t);
+	assert_int_equal(ss.n, 1);
+	assert_int_equal(ss.s[0].total.end, PS_FLOW_END_IDLE);
+	assert_int_equal(ss.s[0].ended_ns, T0 + 75 * SEC);
+	assert_int_equal(ss.s[0].total.ab.packets, 600);
+	assert_rate(ss.s[0].rate[1], 0);
+	assert_rate(ss.s[0].rate[2], 250 * bits / 40);
+	/* the same 5-tuple again at 80 s: a conversation of its own */
+	seconds(&f, &t, &p, false, 76, 80, &rs);
+	run_at(&f, &p, T0 + 80 * SEC + SEC / 2);
+	seconds(&f, &t, &p, false, 81, 81, &rs);
+	ss = snaps_of(&t);
+	assert_int_equal(ss.n, 2);
+	assert_int_equal(ss.s[0].total.end, PS_FLOW_END_NONE);
+	assert_int_equal(ss.s[0].total.ab.packets, 1);
+	assert_rate(ss.s[0].rate[0], bits / 2);
+	assert_int_equal(ss.s[1].total.end, PS_FLOW_END_IDLE);
+	assert_int_equal(ss.s[1].total.ab.packets, 600);
+	/* held until 40 s after its end (the new one ended idle at 96 s) */
+	seconds(&f, &t, &p, false, 82, 114, &rs);
+	ss = snaps_of(&t);
+	assert_int_equal(ss.n, 2);
+	assert_int_equal(ss.s[0].total.ab.packets, 600);
+	assert_rate(ss.s[0].rate[2], 0);
+	assert_int_equal(ss.s[1].total.ab.packets, 1);
+	assert_int_equal(ss.s[1].ended_ns, T0 + 96 * SEC);
+	seconds(&f, &t, &p, false, 115, 115, &rs);
+	ss = snaps_of(&t);
+	assert_int_equal(ss.n, 1);
+	assert_int_equal(ss.s[0].total.ab.packets, 1);
+	assert_int_equal(t.nended, 1);
+	assert_int_equal(t.ended_idle, 2);
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
+/* Without the view, nothing of it is kept: no rates, an ended flow gone. */
+static void t_no_view(void **state)
+{
+	struct ps_flowtab_opts to = { .idle_ns = 2 * SEC, .linger_ns = SEC };
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct pkt p;
+	struct fx f;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 64), 0);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	assert_int_equal(add_table(&t, &f), 0);
+	udp_from(&p, 5000, 6000, 100);
+	seconds(&f, &t, &p, true, 1, 3, &rs);
+	assert_int_equal(snaps_of(&t).n, 1);
+	assert_rate(snaps_of(&t).s[0].rate[0], 0);
+	seconds(&f, &t, &p, false, 4, 6, &rs);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(snaps_of(&t).n, 0);
+	assert_int_equal(t.nended, 0);
+	assert_true(ps_flowtab_user_bytes(&t) < ps_flowtab_conv_bytes(false) * 64 + 65536);
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
+/* A conversation excluded (the export's own): no record, not in the view,
+ * every packet of it counted; settle counts what came after the last
+ * sweep.  Another conversation between the same hosts is untouched. */
+static void t_exclude(void **state)
+{
+	struct ps_flowtab_opts to = { .idle_ns = 10 * SEC, .linger_ns = SEC, .view = true,
+				      .start_ns = T0, .hold_ns = SEC };
+	struct ps_flow_excl e = { .ip_ver = 4, .proto = 17, .port = { 4739, 5000 } };
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct pkt own, other;
+	struct fx f;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 64), 0);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	assert_int_equal(add_table(&t, &f), 0);
+	udp_from(&own, 5000, 4739, 300);
+	udp_from(&other, 5001, 4739, 300);
+	/* the endpoints as the socket has them: the collector's end first */
+	memcpy(e.addr[0], own.data + own.ip_off + 16, 4);
+	memcpy(e.addr[1], own.data + own.ip_off + 12, 4);
+	assert_int_equal(ps_flowtab_exclude(&t, &e), 0);
+	for (int i = 0; i < 3; i++) {
+		run_at(&f, &own, T0 + 100 + i);
+		run_at(&f, &other, T0 + 200 + i);
+	}
+	assert_int_equal(ps_flowtab_sweep(&t, T0 + SEC, false, take, &rs), 0);
+	assert_int_equal(snaps_of(&t).n, 1);
+	assert_int_equal(snaps_of(&t).s[0].total.a_port, 5001);
+	assert_int_equal(ps_flowtab_sweep(&t, T0 + 2 * SEC, true, take, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.r[0].a_port, 5001);
+	assert_int_equal(t.records, 1);
+	assert_int_equal(t.excl_records, 1);
+	assert_int_equal(t.excl_packets, 3);
+	assert_int_equal(t.excl_bytes, 3ULL * own.len);
+	/* the export's last message, after the last sweep */
+	run_at(&f, &own, T0 + 3 * SEC);
+	assert_int_equal(ps_flowtab_settle_excluded(&t), 0);
+	assert_int_equal(t.excl_packets, 4);
+	assert_int_equal(t.excl_bytes, 4ULL * own.len);
+	assert_int_equal(ps_flowtab_settle_excluded(&t), 0);
+	assert_int_equal(t.excl_packets, 4);
+	/* kernel: every packet in a flow; records + excluded = all of them */
+	assert_int_equal(counters(&f).c[PS_FL_PACKETS], rs.r[0].ab.packets + t.excl_packets);
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
+/* A clock near the end of __u64 (a capture's time read as a wrapped
+ * value): a timeout past it saturates instead of wrapping, so a flow is
+ * not ended at once (idle, active) by a deadline that wrapped to 0. */
+static void t_clock_end(void **state)
+{
+	struct ps_flowtab_opts to = { .idle_ns = 15 * SEC, .active_ns = 60 * SEC,
+				      .linger_ns = SEC };
+	const __u64 end = UINT64_MAX - 5 * SEC;
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct pkt p;
+	struct fx f;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 64), 0);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	assert_int_equal(add_table(&t, &f), 0);
+	udp_from(&p, 5000, 6000, 100);
+	run_at(&f, &p, end);
+	run_at(&f, &p, end + SEC);
+	assert_int_equal(ps_flowtab_sweep(&t, end + 2 * SEC, false, take, &rs), 0);
+	assert_int_equal(ps_flowtab_sweep(&t, end + 4 * SEC, false, take, &rs), 0);
+	assert_int_equal(rs.n, 0);
+	assert_int_equal(t.nconvs, 1);
+	assert_int_equal(ps_flowtab_sweep(&t, UINT64_MAX, true, take, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.r[0].end, PS_FLOW_END_FORCED);
+	assert_int_equal(rs.r[0].ab.packets, 2);
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
+/* The ended flows the view holds are bounded by the table's size: a scan
+ * of short flows cannot grow them; the oldest go first. */
+static void t_view_held_bound(void **state)
+{
+	struct ps_flowtab_opts to = { .idle_ns = SEC, .linger_ns = SEC, .view = true,
+				      .start_ns = T0, .hold_ns = 1000 * SEC };
+	struct ps_flowtab t;
+	struct recs rs = {};
+	struct snaps ss;
+	struct pkt p;
+	struct fx f;
+
+	assert_int_equal(load(&f, PS_HOOK_XDP, 2), 0);
+	assert_int_equal(ps_flowtab_init(&t, &to), 0);
+	assert_int_equal(add_table(&t, &f), 0);
+	for (int i = 0; i < 4; i++) {
+		udp_from(&p, 5000 + i, 6000, 10);
+		run_at(&f, &p, T0 + (__u64)(3 * i) * SEC + 1);
+		seconds(&f, &t, &p, false, 3 * i + 1, 3 * i + 3, &rs);
+	}
+	assert_int_equal(rs.n, 4);
+	assert_int_equal(t.ended_idle, 4);
+	assert_int_equal(t.nended, t.max_entries);
+	ss = snaps_of(&t);
+	assert_int_equal(ss.n, (int)t.max_entries);
+	/* the newest held, oldest first */
+	assert_int_equal(ss.s[ss.n - 1].total.a_port, 5003);
+	assert_int_equal(ss.s[0].total.a_port, 5004 - t.max_entries);
+	ps_flowtab_free(&t);
+	ps_datapath_close(&f.dp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +704,11 @@ int main(void)
 		cmocka_unit_test(t_overflow),
 		cmocka_unit_test(t_crafted_xdp),
 		cmocka_unit_test(t_crafted_tc),
+		cmocka_unit_test(t_view_rates),
+		cmocka_unit_test(t_no_view),
+		cmocka_unit_test(t_view_held_bound),
+		cmocka_unit_test(t_exclude),
+		cmocka_unit_test(t_clock_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
