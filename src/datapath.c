@@ -280,7 +280,7 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		dp->opts.hook = PS_HOOK_XDP;
 		dp->hook_auto = true;
 		snprintf(dp->hook_why, sizeof(dp->hook_why),
-			 "a file: the XDP test run takes frames of any size");
+			 "a file: the XDP test run takes larger frames whole");
 		ps_dbg("--hook auto over a file: the XDP program's test run (TC's refuses frames "
 		       "over a page)");
 	}

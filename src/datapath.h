@@ -82,8 +82,8 @@ const char *ps_hook_name(enum ps_hook hook);      /* "xdp", "tc", "socket", "aut
 /* Opens and loads the programs 'opts' needs; for_replay loads only the
  * ingress program, which BPF_PROG_TEST_RUN then drives.  PS_HOOK_AUTO is
  * for_replay only (live, ps_datapath_open() chooses): it is XDP there, as
- * the XDP test run takes frames of any size and TC's refuses those over a
- * page.  Returns 0 or -errno after one line saying what is wrong. */
+ * the XDP test run takes frames up to ~70 KB whole, TC's a page (longer
+ * records run their first bytes, src/replay.c).  Returns 0 or -errno after one line saying what is wrong. */
 int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts,
 		     bool for_replay);
 

@@ -322,13 +322,13 @@ with open(sys.argv[1], "wb") as f:
 EOF
 ps_run file "$NS_A" stats -r "$TMPD/big.pcap" --json
 check_eq "-r, auto: the XDP test run, and why" \
-	"0 xdp/ingress test-run auto a file: the XDP test run takes frames of any size" \
+	"0 xdp/ingress test-run auto a file: the XDP test run takes larger frames whole" \
 	"${RC[file]} $(ps_summary file | jq -r '.interfaces[0] | "\(.hooks[0].hook)/\(.hooks[0].direction) \(.hooks[0].mode) \(.hook_choice.asked) \(.hook_choice.reason)"')"
 check_eq "-r, auto: both frames run and counted, the one over a page too (tshark: $(tshark -r "$TMPD/big.pcap" 2>/dev/null | grep -c '') frames)" \
 	"2 0 2 6060 2" "$(ps_summary file | jq -r '"\(.file.packets_read) \(.file.not_run) \(.total.packets) \(.total.bytes) \(.total.counters["l4.udp"].packets)"')"
 ps_run file-tc "$NS_A" stats -r "$TMPD/big.pcap" --json --hook tc
-check_eq "-r, --hook tc: the TC test run refuses the frame over a page (why auto does not take it)" \
-	"1 1" "$(ps_summary file-tc | jq -r '"\(.file.not_run) \(.total.packets)"')"
+check_eq "-r, --hook tc: the frame over a page runs its first page, counted whole" \
+	"0 2 6060 2" "$(ps_summary file-tc | jq -r '"\(.file.not_run) \(.total.packets) \(.total.bytes) \(.total.counters["l4.udp"].packets)"')"
 ps_run wfile "$NS_A" watch -r "$TMPD/big.pcap" --json
 check_eq "watch -r, auto: both frames, at hook xdp" "6000 xdp,60 xdp" \
 	"$(jq -r 'select(.type == "packet") | "\(.length) \(.hook)"' "$TMPD/wfile.out" | paste -sd,)"
