@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -98,8 +99,9 @@ static void usage(FILE *f)
 "                         0: only when it ends)\n"
 "      --fin-timeout S    a TCP flow ended by FIN both ways or RST is exported\n"
 "                         once quiet for S seconds (default 1, for the last ACK)\n"
-"      --max-flows N      size of the kernel flow table (default 65536); packets\n"
-"                         of new flows when it is full are counted as overflow\n"
+"      --max-flows N      size of the kernel flow table (default 65536; with -r\n"
+"                         of a file, no more than it can hold); packets of new\n"
+"                         flows when it is full are counted as overflow\n"
 "      --interval S       how often the table is read and the view redrawn\n"
 "                         (default 1)\n"
 "      --sort KEY         bytes (default), packets, rate or age (oldest\n"
@@ -146,6 +148,25 @@ static int parse_secs(const char *opt, const char *arg, bool zero_ok, double *ou
 	return 0;
 }
 
+/*
+ * -r of a regular file without --max-flows: a file cannot hold more
+ * conversations than records, nor more records than 16-byte headers fit
+ * in it.  The table is preallocated (its size is what it costs to create,
+ * ~416 bytes an entry), so a small file gets a small table and a fast start.
+ */
+static long file_max_flows(const char *path, long dflt)
+{
+	struct stat st;
+	long bound;
+
+	if (!strcmp(path, "-") || stat(path, &st) || !S_ISREG(st.st_mode))
+		return dflt;
+	bound = st.st_size / 16 + 1;
+	if (bound < 64)
+		bound = 64;
+	return bound < dflt ? bound : dflt;
+}
+
 static int parse_args(int argc, char **argv, struct flows_args *fa)
 {
 	enum { OPT_HOOK = 256, OPT_XDP_MODE, OPT_JSON, OPT_IDLE, OPT_ACTIVE, OPT_FIN,
@@ -172,6 +193,7 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 		{},
 	};
 	struct ev_args *a = &fa->ev;
+	bool max_set = false;
 	int opt;
 
 	memset(fa, 0, sizeof(*fa));
@@ -223,6 +245,7 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 				return -EINVAL;
 			break;
 		case OPT_MAX:
+			max_set = true;
 			if (ps_parse_long(optarg, 1, 1L << 24, &fa->max_flows)) {
 				ps_err("--max-flows takes a table size from 1 to 16777216, not '%s'",
 				       optarg);
@@ -276,6 +299,8 @@ static int parse_args(int argc, char **argv, struct flows_args *fa)
 	}
 	if (cli_check_source(a->file, a->nifaces, &a->dp, a->xdp_mode_set))
 		return -EINVAL;
+	if (a->file && !max_set)
+		fa->max_flows = file_max_flows(a->file, fa->max_flows);
 	a->dp.max_flows = fa->max_flows;
 	a->dp.user_clock = a->file != NULL;
 	return 0;
