@@ -31,7 +31,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_LIB  := $(filter-out tests/tools/mk%.c,$(TOOL_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(filter tests/tools/mk%.c,$(TOOL_SRCS)))
 
-.PHONY: all test bench bench-capture bench-capture-disk bench-flows bench-hooks clean tests
+.PHONY: all test bench bench-capture bench-capture-disk bench-flows bench-hooks bench-startup clean tests
 all: $(BUILD)/pktscope
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -96,6 +96,10 @@ bench-flows: $(BUILD)/pktscope $(BUILD)/inject
 # with pktscope stats at each hook (root; about 5 minutes).
 bench-hooks: $(BUILD)/pktscope
 	BUILD=$(BUILD) bench/hooks_iperf3.sh
+
+# Start-up: each command over a small file, end to end, against tcpdump -r.
+bench-startup: $(BUILD)/pktscope $(BUILD)/tools/mkpcap
+	BUILD=$(BUILD) bench/startup.sh
 
 $(BUILD):
 	mkdir -p $(BUILD)
