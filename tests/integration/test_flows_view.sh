@@ -474,11 +474,11 @@ stop_view() { # label, name, ptyview command, hook attachments
 	check_exit "$label" "$name"
 	check_attached "$label: nothing attached to $IF_A" "$NS_A" "$IF_A" ""
 }
-view_start view-int --interval 30
+view_start view-int --interval 30 --hook xdp
 stop_view "SIGINT" view-int "signal INT" "$ATT_XDP"
 view_start view-ctrlc --interval 30 --hook tc
 stop_view "^C typed at the terminal (--hook tc)" view-ctrlc 'key \x03' "$ATT_TC"
-view_start view-term --interval 30
+view_start view-term --interval 30 --hook xdp
 stop_view "SIGTERM" view-term "signal TERM" "$ATT_XDP"
 
 # ------------------------------------------------- 3: a terminal type unknown
