@@ -21,6 +21,10 @@
  *   inject gro IFACE on|off  GRO on a veth: it gives the veth the NAPI
  *                            context that frames redirected into its peer
  *                            need when no XDP program is attached to it
+ *   inject offload IFACE gro|gso|tso on|off
+ *                            the same for GRO, GSO or TSO (bulk TCP runs
+ *                            turn all three off: every frame on the veth
+ *                            is then one full-size packet, as on a wire)
  *
  * The mix: 256 templates in a fixed shuffled order, cycled; sizes in the
  * spirit of IMIX (mostly small, a third mid-size, a tenth full-size), all
@@ -695,34 +699,60 @@ static int cmd_count(int argc, char **argv)
 	return 0;
 }
 
-/* ethtool -K IFACE gro on|off, without ethtool. */
-static int cmd_gro(int argc, char **argv)
+/* ethtool -K IFACE gro|gso|tso on|off, without ethtool (not installed
+ * here): the legacy ethtool ioctls, which the kernel maps onto features. */
+static int set_offload(const char *ifname, const char *feature, const char *state)
 {
-	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO };
+	static const struct {
+		const char *name;
+		__u32 cmd;
+	} feats[] = { { "gro", ETHTOOL_SGRO }, { "gso", ETHTOOL_SGSO }, { "tso", ETHTOOL_STSO } };
+	struct ethtool_value ev = { .cmd = 0 };
 	struct ifreq ifr = {};
 	int fd, err = 0;
 
-	if (argc < 3 || (strcmp(argv[2], "on") && strcmp(argv[2], "off"))) {
-		fprintf(stderr, "inject gro: IFACE on|off\n");
+	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++)
+		if (!strcmp(feature, feats[i].name))
+			ev.cmd = feats[i].cmd;
+	if (!ev.cmd || (strcmp(state, "on") && strcmp(state, "off"))) {
+		fprintf(stderr, "inject offload: IFACE gro|gso|tso on|off\n");
 		return 2;
 	}
-	ev.data = !strcmp(argv[2], "on");
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[1]);
+	ev.data = !strcmp(state, "on");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = (void *)&ev;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr)) {
 		err = errno;
-		fprintf(stderr, "inject gro: %s: %s\n", argv[1], strerror(err));
+		fprintf(stderr, "inject offload: %s %s: %s\n", ifname, feature, strerror(err));
 	}
 	if (fd >= 0)
 		close(fd);
 	return err ? 1 : 0;
 }
 
+static int cmd_offload(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "inject offload: IFACE gro|gso|tso on|off\n");
+		return 2;
+	}
+	return set_offload(argv[1], argv[2], argv[3]);
+}
+
+static int cmd_gro(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "inject gro: IFACE on|off\n");
+		return 2;
+	}
+	return set_offload(argv[1], "gro", argv[2]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: inject mix|send|run|count|gro ... (see bench/inject.c)\n");
+		fprintf(stderr, "usage: inject mix|send|run|count|gro|offload ... (see bench/inject.c)\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "mix"))
@@ -735,6 +765,8 @@ int main(int argc, char **argv)
 		return cmd_count(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "gro"))
 		return cmd_gro(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "offload"))
+		return cmd_offload(argc - 1, argv + 1);
 	fprintf(stderr, "inject: unknown command %s\n", argv[1]);
 	return 2;
 }
