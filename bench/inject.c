@@ -4,7 +4,7 @@
  *
  *   inject mix [-w FILE]     prints the packet mix; -w writes its templates
  *                            to a pcap file (one of each)
- *   inject send -i IFACE -n COUNT [-b BATCH] [--flows N]
+ *   inject send -i IFACE -n COUNT [-b BATCH] [--flows N | --max-len BYTES]
  *                            sends COUNT packets of the mix into IFACE (one
  *                            end of a veth pair) at the highest rate one CPU
  *                            reaches: BPF_PROG_TEST_RUN of inject.bpf.c with
@@ -12,7 +12,9 @@
  *                            flows= the number of IP conversations sent.
  *                            --flows N rewrites the TCP/UDP templates'
  *                            ephemeral ports so that the same mix holds
- *                            exactly N conversations (see plan_flows())
+ *                            exactly N conversations (see plan_flows());
+ *                            --max-len only the templates of at most BYTES
+ *                            (small packets: --max-len 128, 60-118 bytes)
  *   inject run -p PIDFILE -o STATSFILE -- CMD [ARG]...
  *                            runs CMD, passes SIGINT and SIGTERM on to it,
  *                            and writes its rusage (CPU in microseconds) to
@@ -505,10 +507,37 @@ static double tv_s(struct timeval tv)
 	return tv.tv_sec + tv.tv_usec / 1e6;
 }
 
+/* --max-len: the mix's templates of at most max_len bytes, in the mix's
+ * order, cycled to fill all NTMPL slots (the ones that fit are kept at
+ * their share of one another). */
+static int small_only(struct tmpl *t, struct tmeta *meta, unsigned int max_len)
+{
+	static struct tmpl keep[NTMPL];
+	struct tmeta kmeta[NTMPL];
+	int n = 0;
+
+	for (int i = 0; i < NTMPL; i++) {
+		if (t[i].len > max_len)
+			continue;
+		keep[n] = t[i];
+		kmeta[n++] = meta[i];
+	}
+	if (!n) {
+		fprintf(stderr, "inject send: no template of at most %u bytes\n", max_len);
+		return -EINVAL;
+	}
+	for (int i = 0; i < NTMPL; i++) {
+		t[i] = keep[i % n];
+		meta[i] = kmeta[i % n];
+	}
+	return 0;
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "flows", required_argument, NULL, 'f' },
+		{ "max-len", required_argument, NULL, 'm' },
 		{},
 	};
 	static struct tmpl t[NTMPL];
@@ -520,7 +549,7 @@ static int cmd_send(int argc, char **argv)
 	struct inject_bpf *skel = NULL;
 	const char *iface = NULL;
 	unsigned long long count = 0, done = 0;
-	unsigned int batch = 64;
+	unsigned int batch = 64, max_len = 0;
 	struct rusage r0, r1;
 	double t0, t1;
 	int c, err = 0, fd, ifindex;
@@ -537,12 +566,13 @@ static int cmd_send(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'm': max_len = strtoul(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}
-	if (!iface || !count || !batch || batch > 256) {
+	if (!iface || !count || !batch || batch > 256 || (max_len && want_flows)) {
 		fprintf(stderr, "inject send: needs -i IFACE and -n COUNT > 0 (-b BATCH 1..256, "
-			"--flows N)\n");
+			"--flows N or --max-len BYTES)\n");
 		return 2;
 	}
 	ifindex = if_nametoindex(iface);
@@ -552,6 +582,8 @@ static int cmd_send(int argc, char **argv)
 	}
 	if (build_mix(t, meta, NULL))
 		return 1;
+	if (max_len && small_only(t, meta, max_len))
+		return 2;
 	nflows = plan_flows(t, meta, want_flows, vars);
 	if (nflows < 0)
 		return 2;
