@@ -258,9 +258,9 @@ static void disk_report(const struct ev_session *s, const struct ps_capfile_stat
 	if (s->a->json || !st->disk_waits)
 		return;
 	fprintf(stderr, "disk-bound: %llu ms waiting for the disk with every write buffer in "
-		"flight (%llu times); it wrote %.0f MB/s\n",
+		"flight (%llu time%s); it wrote %.0f MB/s\n",
 		(unsigned long long)(st->disk_wait_ns / 1000000),
-		(unsigned long long)st->disk_waits, disk_rate(st));
+		(unsigned long long)st->disk_waits, st->disk_waits > 1 ? "s" : "", disk_rate(st));
 }
 
 int cmd_capture(int argc, char **argv)
