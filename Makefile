@@ -81,11 +81,14 @@ $(BUILD)/inject: bench/inject.c $(BUILD)/libpktscope.a $(SKELS) $(TOOL_LIB) test
 bench-capture: $(BUILD)/pktscope $(BUILD)/inject
 	BUILD=$(BUILD) bench/capture_vs_tcpdump.sh
 
-# The same on this machine's disk: O_DIRECT against the page cache.
+# The same on this machine's disk: O_DIRECT against the page cache, on the
+# mix, small packets and bulk TCP (iperf3).
 bench-capture-disk: $(BUILD)/pktscope $(BUILD)/inject
 	mkdir -p /var/tmp/pscap-bench
 	BUILD=$(BUILD) OUTDIR=/var/tmp/pscap-bench \
-		CASES="base ps-B ps-B-pc td-B ps ps-pc td" bench/capture_vs_tcpdump.sh
+		CASES="base ps-B ps-B-pc td-B ps ps-pc td sm-base sm-ps sm-ps-pc sm-td \
+		tcp-base tcp-ps-B tcp-ps-B-pc tcp-td-B tcp-ps tcp-ps-pc tcp-td" \
+		bench/capture_vs_tcpdump.sh
 
 # pktscope flows' CPU against tcpdump, and its memory with 100,000 flows
 # (root; a few minutes).

@@ -4,7 +4,7 @@
  *
  *   inject mix [-w FILE]     prints the packet mix; -w writes its templates
  *                            to a pcap file (one of each)
- *   inject send -i IFACE -n COUNT [-b BATCH] [--flows N]
+ *   inject send -i IFACE -n COUNT [-b BATCH] [--flows N | --max-len BYTES]
  *                            sends COUNT packets of the mix into IFACE (one
  *                            end of a veth pair) at the highest rate one CPU
  *                            reaches: BPF_PROG_TEST_RUN of inject.bpf.c with
@@ -12,7 +12,9 @@
  *                            flows= the number of IP conversations sent.
  *                            --flows N rewrites the TCP/UDP templates'
  *                            ephemeral ports so that the same mix holds
- *                            exactly N conversations (see plan_flows())
+ *                            exactly N conversations (see plan_flows());
+ *                            --max-len only the templates of at most BYTES
+ *                            (small packets: --max-len 128, 60-118 bytes)
  *   inject run -p PIDFILE -o STATSFILE -- CMD [ARG]...
  *                            runs CMD, passes SIGINT and SIGTERM on to it,
  *                            and writes its rusage (CPU in microseconds) to
@@ -21,6 +23,10 @@
  *   inject gro IFACE on|off  GRO on a veth: it gives the veth the NAPI
  *                            context that frames redirected into its peer
  *                            need when no XDP program is attached to it
+ *   inject offload IFACE gro|gso|tso on|off
+ *                            the same for GRO, GSO or TSO (bulk TCP runs
+ *                            turn all three off: every frame on the veth
+ *                            is then one full-size packet, as on a wire)
  *
  * The mix: 256 templates in a fixed shuffled order, cycled; sizes in the
  * spirit of IMIX (mostly small, a third mid-size, a tenth full-size), all
@@ -501,10 +507,37 @@ static double tv_s(struct timeval tv)
 	return tv.tv_sec + tv.tv_usec / 1e6;
 }
 
+/* --max-len: the mix's templates of at most max_len bytes, in the mix's
+ * order, cycled to fill all NTMPL slots (the ones that fit are kept at
+ * their share of one another). */
+static int small_only(struct tmpl *t, struct tmeta *meta, unsigned int max_len)
+{
+	static struct tmpl keep[NTMPL];
+	struct tmeta kmeta[NTMPL];
+	int n = 0;
+
+	for (int i = 0; i < NTMPL; i++) {
+		if (t[i].len > max_len)
+			continue;
+		keep[n] = t[i];
+		kmeta[n++] = meta[i];
+	}
+	if (!n) {
+		fprintf(stderr, "inject send: no template of at most %u bytes\n", max_len);
+		return -EINVAL;
+	}
+	for (int i = 0; i < NTMPL; i++) {
+		t[i] = keep[i % n];
+		meta[i] = kmeta[i % n];
+	}
+	return 0;
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "flows", required_argument, NULL, 'f' },
+		{ "max-len", required_argument, NULL, 'm' },
 		{},
 	};
 	static struct tmpl t[NTMPL];
@@ -516,7 +549,7 @@ static int cmd_send(int argc, char **argv)
 	struct inject_bpf *skel = NULL;
 	const char *iface = NULL;
 	unsigned long long count = 0, done = 0;
-	unsigned int batch = 64;
+	unsigned int batch = 64, max_len = 0;
 	struct rusage r0, r1;
 	double t0, t1;
 	int c, err = 0, fd, ifindex;
@@ -533,12 +566,13 @@ static int cmd_send(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'm': max_len = strtoul(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}
-	if (!iface || !count || !batch || batch > 256) {
+	if (!iface || !count || !batch || batch > 256 || (max_len && want_flows)) {
 		fprintf(stderr, "inject send: needs -i IFACE and -n COUNT > 0 (-b BATCH 1..256, "
-			"--flows N)\n");
+			"--flows N or --max-len BYTES)\n");
 		return 2;
 	}
 	ifindex = if_nametoindex(iface);
@@ -548,6 +582,8 @@ static int cmd_send(int argc, char **argv)
 	}
 	if (build_mix(t, meta, NULL))
 		return 1;
+	if (max_len && small_only(t, meta, max_len))
+		return 2;
 	nflows = plan_flows(t, meta, want_flows, vars);
 	if (nflows < 0)
 		return 2;
@@ -695,34 +731,60 @@ static int cmd_count(int argc, char **argv)
 	return 0;
 }
 
-/* ethtool -K IFACE gro on|off, without ethtool. */
-static int cmd_gro(int argc, char **argv)
+/* ethtool -K IFACE gro|gso|tso on|off, without ethtool (not installed
+ * here): the legacy ethtool ioctls, which the kernel maps onto features. */
+static int set_offload(const char *ifname, const char *feature, const char *state)
 {
-	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO };
+	static const struct {
+		const char *name;
+		__u32 cmd;
+	} feats[] = { { "gro", ETHTOOL_SGRO }, { "gso", ETHTOOL_SGSO }, { "tso", ETHTOOL_STSO } };
+	struct ethtool_value ev = { .cmd = 0 };
 	struct ifreq ifr = {};
 	int fd, err = 0;
 
-	if (argc < 3 || (strcmp(argv[2], "on") && strcmp(argv[2], "off"))) {
-		fprintf(stderr, "inject gro: IFACE on|off\n");
+	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++)
+		if (!strcmp(feature, feats[i].name))
+			ev.cmd = feats[i].cmd;
+	if (!ev.cmd || (strcmp(state, "on") && strcmp(state, "off"))) {
+		fprintf(stderr, "inject offload: IFACE gro|gso|tso on|off\n");
 		return 2;
 	}
-	ev.data = !strcmp(argv[2], "on");
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[1]);
+	ev.data = !strcmp(state, "on");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = (void *)&ev;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr)) {
 		err = errno;
-		fprintf(stderr, "inject gro: %s: %s\n", argv[1], strerror(err));
+		fprintf(stderr, "inject offload: %s %s: %s\n", ifname, feature, strerror(err));
 	}
 	if (fd >= 0)
 		close(fd);
 	return err ? 1 : 0;
 }
 
+static int cmd_offload(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "inject offload: IFACE gro|gso|tso on|off\n");
+		return 2;
+	}
+	return set_offload(argv[1], argv[2], argv[3]);
+}
+
+static int cmd_gro(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "inject gro: IFACE on|off\n");
+		return 2;
+	}
+	return set_offload(argv[1], "gro", argv[2]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: inject mix|send|run|count|gro ... (see bench/inject.c)\n");
+		fprintf(stderr, "usage: inject mix|send|run|count|gro|offload ... (see bench/inject.c)\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "mix"))
@@ -735,6 +797,8 @@ int main(int argc, char **argv)
 		return cmd_count(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "gro"))
 		return cmd_gro(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "offload"))
+		return cmd_offload(argc - 1, argv + 1);
 	fprintf(stderr, "inject: unknown command %s\n", argv[1]);
 	return 2;
 }

@@ -10,7 +10,7 @@
 WRAP_PID=
 INJ_PID=
 TOOL_PID=
-MADE=     # what bench_cleanup removes: only what this run created (dir mnt ns)
+MADE=     # what bench_cleanup removes: only what this run created (dir mnt ns tcpns)
 BENCH_RM= # files in a directory the caller gave, removed at exit
 
 die() { echo "$BENCH: $*" >&2; exit 1; }
@@ -24,7 +24,8 @@ bench_cleanup() {
 		kill -TERM "$WRAP_PID" 2>/dev/null # the wrapper passes it on
 		wait "$WRAP_PID" 2>/dev/null
 	fi
-	[[ $MADE == *ns* ]] && ip netns del "$NS" 2>/dev/null
+	[[ $MADE == *tcpns* ]] && ip netns del "$NS-c" 2>/dev/null
+	[[ $MADE == *" ns"* ]] && ip netns del "$NS" 2>/dev/null
 	[[ $MADE == *mnt* ]] && umount "$OUT" 2>/dev/null
 	[[ $MADE == *dir* ]] && rmdir "$OUT" 2>/dev/null
 	[ -n "$BENCH_RM" ] && (cd "$OUT" 2>/dev/null && rm -f $BENCH_RM)
@@ -55,6 +56,45 @@ bench_netns() {
 	# same whichever tool listens; each template is its own flow, so GRO
 	# merges nothing.
 	nsenter --net="$NSP" "$INJECT" gro veth-b on || die "cannot turn GRO on for veth-b"
+}
+
+# Bulk TCP: a second namespace, $NS-c, with the client end of a veth pair
+# (tcp-c, 198.51.100.1) whose server end (tcp-s, 198.51.100.2) is in $NS,
+# where the tools listen.  GRO, GSO and TSO off on both ends: every frame
+# on the veth is one full-size TCP segment (1514 bytes) or an ACK, as on
+# a wire, and both tools see the same frames.
+bench_tcp_netns() {
+	ip netns add "$NS-c" || die "cannot create network namespace $NS-c"
+	MADE="$MADE tcpns"
+	ip link add tcp-c netns "$NS-c" type veth peer name tcp-s netns "$NS" ||
+		die "cannot create the TCP veth pair"
+	ip -n "$NS-c" addr add 198.51.100.1/24 dev tcp-c
+	ip -n "$NS" addr add 198.51.100.2/24 dev tcp-s
+	ip -n "$NS-c" link set tcp-c up && ip -n "$NS" link set tcp-s up &&
+		ip -n "$NS" link set lo up && ip -n "$NS-c" link set lo up || die "cannot set up tcp-s"
+	for f in gro gso tso; do
+		nsenter --net="/run/netns/$NS-c" "$INJECT" offload tcp-c $f off &&
+			nsenter --net="$NSP" "$INJECT" offload tcp-s $f off ||
+			die "cannot turn $f off on the TCP veth pair"
+	done
+}
+
+# rx + tx packets of an interface in $NS.
+dev_packets() {
+	nsenter --net="$NSP" awk -v d="$1" '{ sub(/^ +/, ""); split($0, f, /[: ]+/);
+		if (f[1] == d) print f[3] + f[11] }' /proc/net/dev
+}
+
+# dd's rate writing 512 MiB to directory $1 with O_DIRECT (what the disk
+# takes at best, written the way pktscope writes), in MB/s; "-" where
+# O_DIRECT is refused (tmpfs).
+disk_rate_dd() {
+	local r
+	r=$(dd if=/dev/zero of="$1/dd.bench" bs=2M count=256 oflag=direct 2>&1 |
+		sed -n 's/^\([0-9]*\) bytes.*copied, \([0-9.]*\) s.*/\1 \2/p')
+	rm -f "$1/dd.bench"
+	[ -n "$r" ] && awk -v b="${r% *}" -v s="${r#* }" 'BEGIN { printf "%.0f", b / s / 1e6 }' ||
+		echo -
 }
 
 # CPU ticks of ksoftirqd on the injecting CPU: softirq work the injector's

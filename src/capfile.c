@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/uio.h>
 #include <pcap/pcap.h>
+#include "capdio.h"
 #include "capfile.h"
 #include "dio.h"
 #include "log.h"
@@ -41,14 +42,10 @@
 #define PCAP_HDR_LEN 24
 /* Records of ps_capfile_write() gather here before a write(2): what stdio
  * would do, with a buffer large enough that the syscalls do not count.
- * With direct I/O every record does, and a write starts once this much
- * waits. */
+ * (With direct I/O, every record is staged by src/capdio.c instead.) */
 #define PCAP_BUF_LEN (2u << 20)
-/* Room for one more record of any size, and a carried partial block. */
-#define PCAP_BUF_CAP (PCAP_BUF_LEN + PS_CAP_MAX_FRAME + 16 + PS_DIO_MAX_ALIGN)
-/* Direct I/O: the file offsets where the last records staged end, enough
- * of them to cover a partial block of the smallest records (16 bytes). */
-#define DIO_ENDS (2 * PS_DIO_MAX_ALIGN / 16)
+/* Room for one more record of any size. */
+#define PCAP_BUF_CAP (PCAP_BUF_LEN + PS_CAP_MAX_FRAME + 16)
 
 /* The records queued for one writev(2), all for the current file. */
 struct recs_batch {
@@ -66,25 +63,14 @@ struct ps_capfile {
 				 * file would not parse, nothing more goes in */
 	__u64 disk_bytes;       /* pcap: bytes of whole records (and the file
 				 * header) written to the current file */
-	__u8 *buf;              /* pcap: ps_capfile_write()'s records, and
-				 * with direct I/O every record */
+	__u8 *buf;              /* pcap: ps_capfile_write()'s records */
 	__u32 buf_len;
 	__u32 buf_recs;         /* records in buf, and their frame bytes */
 	__u64 buf_data;
-	/* Direct I/O (src/dio.h) for the current file.  buf then holds the
-	 * file from offset buf_off on (a multiple of dio_align): the header
-	 * and the records not yet written, and the last partial block again
-	 * after a write (it is rewritten whole with what follows).  A record
-	 * counts as on disk once a write reached its end: the file offsets
-	 * where the latest records end are kept for that, the header being
-	 * "record" 0. */
+	/* Direct I/O (src/dio.h): the current pcap file is written by 'dx'
+	 * (src/capdio.c), which also finishes the files rotated away. */
+	struct ps_capdio *dx;
 	bool dio;
-	__u32 dio_align;
-	__u64 buf_off;
-	__u64 dio_ends[DIO_ENDS];
-	__u64 dio_staged;       /* records staged in this file, header included */
-	__u64 dio_unsettled;    /* the first of them not wholly on disk */
-	__u64 dio_unsettled_end; /* where it ends (it may start before buf_off) */
 	struct recs_batch batch; /* pcap: ps_capfile_write_recs()'s */
 	struct {
 		__u32 key;       /* the ifindex live, the input's index (-r) */
@@ -327,117 +313,48 @@ static int buf_flush(struct ps_capfile *cf)
 	return err;
 }
 
-/* Direct I/O: a write reached file offset 'reach'; the records that end
- * at or before it are on disk. */
-static void dio_settle(struct ps_capfile *cf, __u64 reach)
+/* The current file left direct I/O (a write failed): it goes on here,
+ * through the page cache, from where src/capdio.c left it.  Returns
+ * whether it did. */
+static bool dio_left(struct ps_capfile *cf)
 {
-	__u64 j = cf->dio_staged;
+	struct ps_capdio_left left;
 
-	/* Only the records in the last partial block can end after 'reach':
-	 * few enough that their ends are still kept. */
-	while (j > cf->dio_unsettled && cf->dio_ends[(j - 1) % DIO_ENDS] > reach)
-		j--;
-	if (j > cf->dio_unsettled) {
-		cf->disk_bytes = cf->dio_ends[(j - 1) % DIO_ENDS];
-		cf->dio_unsettled = j;
-	}
-	if (j < cf->dio_staged)
-		cf->dio_unsettled_end = cf->dio_ends[j % DIO_ENDS];
-}
-
-/*
- * A direct write failed.  The file goes on through the page cache: what is
- * staged is written again that way, from buf_off.  The records that still
- * do not get out whole are errors, taken back record by record, and the
- * file is cut back to its last whole record, as buf_flush() does.
- */
-static int dio_fail(struct ps_capfile *cf, int err)
-{
-	struct iovec iov = { .iov_base = cf->buf, .iov_len = cf->buf_len };
-	__u64 reach, off = cf->disk_bytes, idx = cf->dio_unsettled, end;
-	__u32 caplen;
-
+	if (!cf->dio || ps_capdio_current(cf->dx, &left))
+		return false;
 	cf->dio = false;
-	err = ps_dio_disable(cf->fd);
-	if (!err && lseek(cf->fd, cf->buf_off, SEEK_SET) < 0)
-		err = -errno;
-	reach = cf->buf_off + (err ? 0 : write_all(cf->fd, &iov, 1, &err));
-	for (; idx < cf->dio_staged; idx++, off = end) {
-		if (idx == 0) {
-			end = PCAP_HDR_LEN;
-		} else if (idx == cf->dio_unsettled && off < cf->buf_off) {
-			end = cf->dio_unsettled_end;
-		} else {
-			memcpy(&caplen, cf->buf + (off - cf->buf_off) +
-					offsetof(struct ps_pcap_rec, caplen), sizeof(caplen));
-			end = off + sizeof(struct ps_pcap_rec) + caplen;
-		}
-		if (end <= reach) {
-			cf->disk_bytes = end;
-		} else if (idx) {
-			cf->st.packets--;
-			cf->st.bytes -= end - off - sizeof(struct ps_pcap_rec);
-			cf->st.write_errors++;
-		}
-	}
-	cf->buf_len = 0;
-	cf->dio_unsettled = cf->dio_staged;
-	if (err) {
-		/* A direct write cut short may have left part of a record
-		 * beyond disk_bytes: truncated whatever 'reach' says. */
-		cut_back(cf, true);
-		if (!cf->disk_bytes)
-			cf->broken = true;
-		if (!cf->err)
-			cf->err = err;
-	}
-	return err;
+	cf->disk_bytes = left.disk_bytes;
+	cf->file_bytes = left.file_bytes;
+	cf->broken = left.broken;
+	cf->buf_len = cf->buf_recs = cf->buf_data = 0;
+	return true;
 }
 
-/* Direct I/O: writes the whole blocks staged, and with 'tail' the partial
- * block after them too; the partial block stays staged. */
-static int dio_write(struct ps_capfile *cf, bool tail)
-{
-	__u32 done, whole = cf->buf_len & ~(cf->dio_align - 1);
-	int err;
-
-	err = ps_dio_write(cf->fd, cf->dio_align, cf->buf, cf->buf_len, cf->buf_off, tail, &done);
-	if (err)
-		return dio_fail(cf, err);
-	dio_settle(cf, cf->buf_off + done);
-	memmove(cf->buf, cf->buf + whole, cf->buf_len - whole);
-	cf->buf_len -= whole;
-	cf->buf_off += whole;
-	return 0;
-}
-
-/* Direct I/O: copies one record (header and frame, as the file holds
- * them) into buf, and writes once enough waits. */
+/* Direct I/O: stages one record (header and frame, as the file holds
+ * them), counted as it is staged; a failed write takes it back.  Returns
+ * 0, or 1 if the file has just left direct I/O (not staged). */
 static int dio_stage(struct ps_capfile *cf, const struct ps_pcap_rec *h, const void *frame)
 {
-	__u32 caplen = h->caplen, need = sizeof(*h) + caplen;
-
-	memcpy(cf->buf + cf->buf_len, h, sizeof(*h));
-	memcpy(cf->buf + cf->buf_len + sizeof(*h), frame, caplen);
-	cf->buf_len += need;
-	cf->dio_ends[cf->dio_staged++ % DIO_ENDS] = cf->buf_off + cf->buf_len;
-	cf->file_bytes += need;
-	cf->st.packets++;
-	cf->st.bytes += caplen;
-	return cf->buf_len >= PCAP_BUF_LEN ? dio_write(cf, false) : 0;
+	if (!ps_capdio_stage(cf->dx, h, frame)) {
+		cf->file_bytes += sizeof(*h) + h->caplen;
+		return 0;
+	}
+	dio_left(cf);
+	return 1;
 }
 
 static void close_current(struct ps_capfile *cf)
 {
-	if (cf->fd >= 0) {
-		if (cf->dio) {
-			/* The partial block it keeps is on disk too. */
-			dio_write(cf, true);
-			cf->buf_len = 0;
-		}
-		cf->st.direct_io = cf->dio && (!cf->closed || cf->st.direct_io);
-		cf->closed++;
+	/* Direct I/O: the file is closed once its writes are done, while the
+	 * next one fills; unless it has just left direct I/O. */
+	if (cf->dio && !ps_capdio_end(cf->dx)) {
 		cf->dio = false;
+		cf->fd = -1;
+	}
+	dio_left(cf);
+	if (cf->fd >= 0) {
+		cf->st.direct_io = false;
+		cf->closed++;
 		buf_flush(cf);
 		if (cf->fd != STDOUT_FILENO && close(cf->fd) && !cf->err)
 			cf->err = -EIO;
@@ -452,8 +369,10 @@ static void close_current(struct ps_capfile *cf)
 }
 
 /* The file header, as libpcap's dumper writes it: version 2.4, no time
- * zone, the snap length, the link type (Ethernet live). */
-static void pcap_header(struct ps_capfile *cf)
+ * zone, the snap length, the link type (Ethernet live).  With direct I/O
+ * it is the first thing staged (with O_DIRECT 'align'); if that cannot
+ * be, the file is written through the page cache. */
+static void pcap_header(struct ps_capfile *cf, __u32 align, const char *path)
 {
 	struct pcap_file_header h = {
 		.magic = cf->o.usec ? PCAP_MAGIC_USEC : PCAP_MAGIC_NSEC,
@@ -464,13 +383,16 @@ static void pcap_header(struct ps_capfile *cf)
 	};
 
 	_Static_assert(sizeof(h) == PCAP_HDR_LEN, "pcap file header");
+	cf->file_bytes = sizeof(h);
+	cf->buf_len = cf->buf_recs = cf->buf_data = 0;
+	if (cf->dio && !ps_capdio_begin(cf->dx, cf->fd, align, path, &h, sizeof(h)))
+		return;
+	if (cf->dio) {
+		cf->dio = false;
+		ps_dio_disable(cf->fd);
+	}
 	memcpy(cf->buf, &h, sizeof(h));
 	cf->buf_len = sizeof(h);
-	cf->file_bytes = sizeof(h);
-	cf->buf_off = 0;
-	cf->dio_ends[0] = sizeof(h);
-	cf->dio_staged = 1;
-	cf->dio_unsettled = 0;
 }
 
 static int open_current(struct ps_capfile *cf)
@@ -481,6 +403,12 @@ static int open_current(struct ps_capfile *cf)
 	file_name(cf, path, sizeof(path));
 	cf->file_bytes = 0;
 	if (!cf->o.pcapng) {
+		__u32 align = 0;
+
+		/* The same name again (-G without a time in it): the old
+		 * file's writes must not land in the new one. */
+		if (cf->dx && !to_stdout)
+			ps_capdio_wait_path(cf->dx, path);
 		cf->fd = to_stdout ? STDOUT_FILENO :
 				     open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 		if (cf->fd < 0) {
@@ -491,9 +419,19 @@ static int open_current(struct ps_capfile *cf)
 		}
 		cf->broken = false;
 		cf->disk_bytes = 0;
-		cf->dio = !to_stdout && !cf->o.no_direct_io &&
-			  !ps_dio_enable(cf->fd, &cf->dio_align);
-		pcap_header(cf);
+		cf->dio = !to_stdout && !cf->o.no_direct_io && !ps_dio_enable(cf->fd, &align);
+		/* The writer thread and its ring come with the first file
+		 * that takes direct I/O. */
+		if (cf->dio && !cf->dx) {
+			struct ps_capdio_owner own = { .st = &cf->st, .err = &cf->err,
+						       .closed = &cf->closed };
+
+			if (ps_capdio_open(&cf->dx, &own)) {
+				cf->dio = false;
+				ps_dio_disable(cf->fd);
+			}
+		}
+		pcap_header(cf, align, path);
 	} else {
 		cf->f = to_stdout ? stdout : fopen(path, "we");
 		if (!cf->f) {
@@ -531,10 +469,11 @@ int ps_capfile_open(struct ps_capfile **out, const struct ps_capfile_opts *o)
 		cf->o.snaplen = PS_CAP_MAX_FRAME;
 	cf->file_start_s = time(NULL);
 	if (!o->pcapng) {
-		/* Aligned for direct I/O (src/dio.h). */
-		err = -posix_memalign((void **)&cf->buf, PS_DIO_MAX_ALIGN, PCAP_BUF_CAP);
-		if (err)
+		cf->buf = malloc(PCAP_BUF_CAP);
+		if (!cf->buf) {
+			err = -ENOMEM;
 			goto err_free;
+		}
 	}
 	/* The first file is opened now, so a path that cannot be written is
 	 * refused before anything is attached. */
@@ -545,6 +484,7 @@ int ps_capfile_open(struct ps_capfile **out, const struct ps_capfile_opts *o)
 	return 0;
 
 err_free:
+	ps_capdio_close(cf->dx);
 	free(cf->buf);
 	free(cf);
 	return err;
@@ -696,8 +636,8 @@ int ps_capfile_write_rec(struct ps_capfile *cf, const struct ps_capfile_rec *r)
 			h.ts_nsec = r->ts_ns % 1000000000ULL / (cf->o.usec ? 1000 : 1);
 		}
 		/* Counted as it is staged; a failed write takes it back. */
-		if (cf->dio)
-			return dio_stage(cf, &h, r->data);
+		if (cf->dio && !dio_stage(cf, &h, r->data))
+			return cf->err;
 		if (buf_put(cf, &h, r->data))
 			return write_error(cf, 1, -EIO);
 	} else {
@@ -822,11 +762,8 @@ int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const
 			err = err ?: e;
 			continue;
 		}
-		if (cf->dio) {
-			e = dio_stage(cf, &h, recs[i] + 1);
-			err = err ?: e;
+		if (cf->dio && !dio_stage(cf, &h, recs[i] + 1))
 			continue;
-		}
 		b->iov[b->n].iov_base = (void *)recs[i];
 		b->iov[b->n].iov_len = sizeof(h) + h.caplen;
 		b->caplen[b->n] = h.caplen;
@@ -838,20 +775,38 @@ int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const
 		}
 	}
 	e = batch_flush(cf, b);
-	return err ?: e;
+	/* With direct I/O a failure shows as the writes come back. */
+	return err ?: e ?: cf->err;
 }
 
 int ps_capfile_flush(struct ps_capfile *cf)
 {
-	/* Only when a record waits: a quiet link would otherwise rewrite the
-	 * same partial block every 100 ms. */
-	if (cf->dio && cf->dio_unsettled < cf->dio_staged)
-		return dio_write(cf, true);
-	if (cf->fd >= 0 && !cf->dio)
-		return buf_flush(cf);
+	if (cf->dx)
+		ps_capdio_flush(cf->dx);
+	if (cf->dio && !dio_left(cf))
+		return cf->err;
+	if (cf->fd >= 0)
+		return buf_flush(cf) ?: cf->err;
 	if (cf->f)
 		return ng_sync(cf);
-	return 0;
+	return cf->err;
+}
+
+int ps_capfile_sync(struct ps_capfile *cf)
+{
+	int err = ps_capfile_flush(cf);
+
+	if (cf->dx) {
+		ps_capdio_sync(cf->dx);
+		dio_left(cf);
+	}
+	return err ?: cf->err;
+}
+
+void ps_capfile_hold_writes(struct ps_capfile *cf, bool hold)
+{
+	if (cf->dx)
+		ps_capdio_hold(cf->dx, hold);
 }
 
 void ps_capfile_stats(const struct ps_capfile *cf, struct ps_capfile_stats *st)
@@ -866,6 +821,8 @@ int ps_capfile_close(struct ps_capfile *cf, struct ps_capfile_stats *st)
 	if (!cf)
 		return 0;
 	close_current(cf);
+	/* Every write done, every file closed. */
+	ps_capdio_close(cf->dx);
 	if (st)
 		*st = cf->st;
 	err = cf->err;

@@ -48,6 +48,15 @@ struct ps_capfile_stats {
 	__u32 files;          /* files opened, rotations included */
 	bool direct_io;       /* every file closed was written with O_DIRECT
 			       * to its end */
+	/* Direct I/O (src/capdio.h): how long, and how many times, the
+	 * writer of the records waited for the disk, every staging buffer
+	 * being written (the disk was the limit); and what the writes took:
+	 * bytes, and time spent writing them (their ratio: the disk's
+	 * rate). */
+	__u64 disk_wait_ns;
+	__u64 disk_waits;
+	__u64 disk_write_bytes;
+	__u64 disk_write_ns;
 };
 
 struct ps_capfile;
@@ -101,21 +110,29 @@ int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inb
  * bytes, in memory that does not change during the call (a ring buffer's).
  * Through the page cache nothing is copied: they go out with writev(2), up
  * to IOV_MAX records a call, the batch split where -C or -G starts a new
- * file.  With direct I/O they are copied once, into the aligned buffer the
- * disk reads (the memory need not stay after the call).  Records are
- * counted in the stats as ps_capfile_write() counts them; a record with
- * caplen over the snap length is not written (a write error).  Returns 0
- * or -errno of the first record that could not be written.
+ * file.  With direct I/O they are copied once, into the aligned ring the
+ * disk reads (the memory need not stay after the call), and written by
+ * another thread (src/capdio.h): the call waits only when the disk is
+ * behind by the whole ring.  Records are counted in the stats as
+ * ps_capfile_write() counts them; a record with caplen over the snap
+ * length is not written (a write error).  Returns 0 or -errno of the
+ * first record that could not be written, or of the first failed write.
  */
 int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const *recs,
 			  unsigned int n);
-/* Direct I/O: writes what waits in the staging buffer, so that a reader of
- * the file sees it (called when the link is quiet, or every 100 ms).
- * Otherwise a no-op: ps_capfile_write()'s buffer is written as stdio's is,
- * when full.  Returns 0 or -errno. */
+/* Writes what waits, so that a reader of the file sees it (called when the
+ * link is quiet, or every 100 ms).  With direct I/O the write is queued
+ * (src/capdio.h), not waited for, and the writes done are taken in: their
+ * failures show here.  Returns 0, or the first write error. */
 int ps_capfile_flush(struct ps_capfile *cf);
-/* The stats so far: records still buffered by ps_capfile_write() count as
- * written until a flush fails. */
+/* ps_capfile_flush(), and waits until every write is done.  Returns 0 or
+ * the first write error. */
+int ps_capfile_sync(struct ps_capfile *cf);
+/* For tests: while held, no direct write starts; they wait, queued, until
+ * the caller would wait for one (see ps_capdio_hold()). */
+void ps_capfile_hold_writes(struct ps_capfile *cf, bool hold);
+/* The stats so far: records still buffered or staged count as written
+ * until their write fails. */
 void ps_capfile_stats(const struct ps_capfile *cf, struct ps_capfile_stats *st);
 /* Flushes and closes; returns 0 or the first write error.  'st' gets the
  * final counts. */

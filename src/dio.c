@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "dio.h"
@@ -45,9 +46,7 @@ int ps_dio_disable(int fd)
 	return set_direct(fd, false);
 }
 
-/* pwrite(2) until all of it is written; an error or a write of nothing
- * ends it.  Returns the bytes written; *err 0 or -errno. */
-static __u32 pwrite_all(int fd, const __u8 *p, __u32 len, __u64 off, int *err)
+__u32 ps_dio_pwrite_all(int fd, const __u8 *p, __u32 len, __u64 off, int *err)
 {
 	__u32 done = 0;
 	ssize_t n;
@@ -73,7 +72,7 @@ int ps_dio_write(int fd, __u32 align, const __u8 *buf, __u32 len, __u64 off, boo
 	int err = 0, err2;
 
 	if (whole) {
-		n = pwrite_all(fd, buf, whole, off, &err);
+		n = ps_dio_pwrite_all(fd, buf, whole, off, &err);
 		/* A direct write cut short at an unaligned length cannot go
 		 * on directly: the caller takes it from here. */
 		if (err || n != whole)
@@ -83,11 +82,47 @@ int ps_dio_write(int fd, __u32 align, const __u8 *buf, __u32 len, __u64 off, boo
 		err = set_direct(fd, false);
 		if (err)
 			goto out;
-		n += pwrite_all(fd, buf + whole, len - whole, off + whole, &err);
+		n += ps_dio_pwrite_all(fd, buf + whole, len - whole, off + whole, &err);
 		err2 = set_direct(fd, true);
 		err = err ?: err2;
 	}
 out:
 	*done = n;
 	return err ?: (n < (tail ? len : whole) ? -EIO : 0);
+}
+
+__u8 *ps_dio_ring_map(size_t len)
+{
+	__u8 *area = MAP_FAILED;
+	int fd, err = 0;
+
+	fd = memfd_create("pktscope-staging", MFD_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, len))
+		goto out;
+	/* Both halves go into one reserved range, so nothing else can be
+	 * mapped between them. */
+	area = mmap(NULL, 2 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		goto out;
+	if (mmap(area, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
+	    mmap(area + len, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+		    MAP_FAILED) {
+		err = errno;
+		munmap(area, 2 * len);
+		area = MAP_FAILED;
+		errno = err;
+	}
+out:
+	err = errno;
+	close(fd);
+	errno = err;
+	return area == MAP_FAILED ? NULL : area;
+}
+
+void ps_dio_ring_unmap(__u8 *ring, size_t len)
+{
+	if (ring)
+		munmap(ring, 2 * len);
 }

@@ -17,6 +17,7 @@
 #define PS_DIO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 /* The largest alignment taken on; a file system asking more is written
@@ -31,6 +32,10 @@ int ps_dio_enable(int fd, __u32 *align);
 /* Turns it off again: the file's writes go through the page cache. */
 int ps_dio_disable(int fd);
 
+/* pwrite(2) until all of it is written, through signals; an error or a
+ * write of nothing ends it.  Returns the bytes written; *err 0 or -errno. */
+__u32 ps_dio_pwrite_all(int fd, const __u8 *p, __u32 len, __u64 off, int *err);
+
 /*
  * Writes buf[0..len), which starts at file offset 'off' (a multiple of
  * align), as far as O_DIRECT can: the whole multiples of align.  With
@@ -40,5 +45,15 @@ int ps_dio_disable(int fd);
  */
 int ps_dio_write(int fd, __u32 align, const __u8 *buf, __u32 len, __u64 off, bool tail,
 		 __u32 *done);
+
+/*
+ * A staging ring for direct writes: 'len' bytes (a multiple of the page
+ * size) mapped twice in a row, so that a run of up to 'len' bytes from any
+ * offset reads and writes as one: a record staged across the end of the
+ * ring, or a write of the blocks there, needs no split.  Page-aligned, so
+ * aligned for O_DIRECT.  Returns the start or NULL (errno set).
+ */
+__u8 *ps_dio_ring_map(size_t len);
+void ps_dio_ring_unmap(__u8 *ring, size_t len);
 
 #endif

@@ -19,6 +19,18 @@ static __u64 now_ms(void)
 	return (__u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* written and write_errors: what the file's counts moved since the open.
+ * With direct I/O a write, and so its failure, comes back later than the
+ * call that staged its records, in any call to the file. */
+static void take_counts(struct ps_ringcap *rc)
+{
+	struct ps_capfile_stats st;
+
+	ps_capfile_stats(rc->cf, &st);
+	rc->written = st.packets - rc->base.packets;
+	rc->write_errors = st.write_errors - rc->base.write_errors;
+}
+
 int ps_ringcap_open(struct ps_ringcap *rc, const int *ring_fds, int n, struct ps_capfile *cf)
 {
 	int err, i;
@@ -26,6 +38,7 @@ int ps_ringcap_open(struct ps_ringcap *rc, const int *ring_fds, int n, struct ps
 	memset(rc, 0, sizeof(*rc));
 	rc->epfd = -1;
 	rc->cf = cf;
+	ps_capfile_stats(cf, &rc->base);
 	rc->last_all_ms = now_ms();
 	if (n < 1 || n > PS_RINGCAP_MAX)
 		return -EINVAL;
@@ -61,7 +74,6 @@ err_close:
  */
 static int pump(struct ps_ringcap *rc, struct ps_ringread *r, __u64 *limit, bool all)
 {
-	struct ps_capfile_stats before, after;
 	int taken = 0, batches;
 
 	for (batches = 0; *limit && batches < PASS_BATCHES; batches++) {
@@ -93,16 +105,13 @@ static int pump(struct ps_ringcap *rc, struct ps_ringread *r, __u64 *limit, bool
 			rc->out[k++] = (const void *)((const __u8 *)x->data +
 						      offsetof(struct ps_event, rec));
 		}
-		ps_capfile_stats(rc->cf, &before);
 		if (k)
 			ps_capfile_write_recs(rc->cf, rc->out, k);
-		ps_capfile_stats(rc->cf, &after);
 		/* Only now is the space the kernel's again: the write has
-		 * copied the records out. */
+		 * copied the records out (or staged them, with direct I/O). */
 		ps_ringread_release(r, rc->recs[n - 1].end);
 		rc->received += k;
-		rc->written += after.packets - before.packets;
-		rc->write_errors += after.write_errors - before.write_errors;
+		take_counts(rc);
 		*limit -= k;
 		taken += k;
 		if (n < max)
@@ -148,8 +157,10 @@ int ps_ringcap_poll(struct ps_ringcap *rc, int timeout_ms, __u64 limit)
 	n = pass(rc, limit, all);
 	/* What direct I/O keeps staged is due too: a reader of the file sees
 	 * each packet within about the timeout. */
-	if (n >= 0 && all)
+	if (n >= 0 && all) {
 		ps_capfile_flush(rc->cf);
+		take_counts(rc);
+	}
 	return n;
 }
 

@@ -5,7 +5,9 @@
  * ps_event's 'rec'), so a record goes to the file as it lies in the ring,
  * one iovec each, up to IOV_MAX a writev(2).  A record's space goes back to
  * the kernel only once the write has returned.  No copy into a buffer, no
- * call per packet: what tcpdump's and libbpf's readers both pay for.
+ * call per packet: what tcpdump's and libbpf's readers both pay for.  With
+ * direct I/O the records are copied once, into the staging ring another
+ * thread writes from (src/capdio.h), and their space goes back at once.
  *
  * One ring per interface's datapath.  The reader sleeps until the kernel
  * wakes it (once a sixteenth of a ring waits: the datapath's adaptive
@@ -31,8 +33,9 @@ struct ps_ringcap {
 	struct ps_capfile *cf;
 	__u64 received;     /* events taken from the rings */
 	__u64 malformed;    /* records shorter than they say: taken, not written */
-	__u64 written;      /* of 'received': in the file */
+	__u64 written;      /* of 'received': in the file (or staged for it) */
 	__u64 write_errors; /* of 'received': could not be written */
+	struct ps_capfile_stats base; /* the file's counts at the open */
 	bool more;          /* the last pass stopped with full batches waiting */
 	__u64 last_all_ms;  /* when every ring was last written out whole */
 	struct ps_ringrec recs[IOV_MAX];

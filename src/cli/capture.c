@@ -256,6 +256,25 @@ static int cap_ready(struct ev_session *s)
 	return 0;
 }
 
+/* What the disk took while it was writing (direct I/O): MB/s. */
+static double disk_rate(const struct ps_capfile_stats *st)
+{
+	return st->disk_write_ns ? st->disk_write_bytes * 1000.0 / st->disk_write_ns : 0;
+}
+
+/* Direct I/O: when the records had to wait for the disk, every staging
+ * buffer being written, the disk was the limit: the loss it caused (the
+ * ring filled meanwhile) is the disk's, and says so. */
+static void disk_report(const struct ev_session *s, const struct ps_capfile_stats *st)
+{
+	if (s->a->json || !st->disk_waits)
+		return;
+	fprintf(stderr, "disk-bound: %llu ms waiting for the disk with every write buffer in "
+		"flight (%llu time%s); it wrote %.0f MB/s\n",
+		(unsigned long long)(st->disk_wait_ns / 1000000),
+		(unsigned long long)st->disk_waits, st->disk_waits > 1 ? "s" : "", disk_rate(st));
+}
+
 int cmd_capture(int argc, char **argv)
 {
 	struct ev_session s = { .sink = write_event, .ready = cap_ready, .check = cap_check };
@@ -302,10 +321,14 @@ int cmd_capture(int argc, char **argv)
 		s.sink_errors = cst.write_errors;
 	}
 	if (!err && c.cf) {
-		extra = json_pack("{s:I,s:I,s:b}", "files", (json_int_t)cst.files,
-				  "bytes_written", (json_int_t)cst.bytes, "direct_io", cst.direct_io);
+		extra = json_pack("{s:I,s:I,s:b,s:b,s:I,s:f}", "files", (json_int_t)cst.files,
+				  "bytes_written", (json_int_t)cst.bytes, "direct_io", cst.direct_io,
+				  "disk_bound", cst.disk_waits > 0, "disk_wait_ms",
+				  (json_int_t)(cst.disk_wait_ns / 1000000), "disk_write_MBps",
+				  disk_rate(&cst));
 		ev_session_report(&s, extra);
 		json_decref(extra);
+		disk_report(&s, &cst);
 	}
 	/* A failed output ends the capture as a failure (exit 1), after the
 	 * report of what was and was not written. */

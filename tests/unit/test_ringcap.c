@@ -381,9 +381,10 @@ static void test_short_write_truncated(void **state)
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	if (direct) {
 		/* Staged only; the write, and its failure, come with the flush
-		 * (the direct write fails, the page cache takes what fits). */
+		 * (the direct write fails, the page cache takes what fits),
+		 * once the writer is done with it. */
 		assert_int_equal(ps_capfile_write_recs(cf, ptrs, 4), 0);
-		assert_true(ps_capfile_flush(cf) < 0);
+		assert_true(ps_capfile_sync(cf) < 0);
 	} else {
 		assert_true(ps_capfile_write_recs(cf, ptrs, 4) < 0);
 	}
@@ -422,10 +423,10 @@ static void test_dio_flush(void **state)
 	assert_int_equal(ps_capfile_write_recs(cf, ptrs, 3), 0);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
-	assert_int_equal(ps_capfile_flush(cf), 0);
+	assert_int_equal(ps_capfile_sync(cf), 0);
 	check_file(path, 0, 3, lens);
 	assert_int_equal(ps_capfile_write_recs(cf, ptrs + 3, 3), 0);
-	assert_int_equal(ps_capfile_flush(cf), 0);
+	assert_int_equal(ps_capfile_sync(cf), 0);
 	check_file(path, 0, 6, lens);
 	assert_int_equal(ps_capfile_close(cf, &st), 0);
 	assert_int_equal(st.packets, 6);
@@ -494,9 +495,56 @@ static void test_dio_large(void **state)
 	free(area);
 }
 
-/* A direct write that fails half-way (RLIMIT_FSIZE past the first buffer):
- * the file goes on through the page cache, keeps every record that fits
- * whole, and counts each of the others as not written. */
+/* Records of a pcap file, read back: their count (-1: no such file), and
+ * each one's index in big_records(), which its time stamp's fraction
+ * holds; its length and bytes must be that record's. */
+static int file_records(const char *path, int *which, int max)
+{
+	size_t offs[MAX_FRAMES], len;
+	__u8 *data, want[FRAME_MAX];
+	int n;
+
+	if (access(path, F_OK))
+		return -1;
+	n = read_pcap(path, &data, &len, offs);
+	assert_true(n <= max);
+	for (int i = 0; i < n; i++) {
+		struct ps_pcap_rec h;
+		int k = -1;
+
+		memcpy(&h, data + offs[i], sizeof(h));
+		k = h.ts_nsec;
+		assert_true(k >= 0 && k < BIG_RECS);
+		frame(want, k, h.caplen);
+		assert_int_equal(h.caplen, 60 + (k * 7919u) % 1455);
+		assert_memory_equal(data + offs[i] + sizeof(h), want, h.caplen);
+		which[i] = k;
+	}
+	free(data);
+	return n;
+}
+
+/* Sets RLIMIT_FSIZE's soft limit (0: back to what it was). */
+static void fsize_limit(__u64 limit)
+{
+	static struct rlimit old;
+	struct rlimit lim;
+
+	if (!limit) {
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+		return;
+	}
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = limit;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+/* A direct write fails half-way (RLIMIT_FSIZE past the first buffer) while
+ * the writes after it are in flight: held in the writer's queue until the
+ * close waits for them.  The file goes on through the page cache, keeps
+ * every record that fits whole, and counts each of the others as not
+ * written. */
 static void test_dio_fails_midway(void **state)
 {
 	static const struct ps_pcap_rec *ptrs[BIG_RECS];
@@ -505,12 +553,11 @@ static void test_dio_fails_midway(void **state)
 	const __u64 limit = 3000000;
 	struct ps_capfile_stats st;
 	struct ps_capfile *cf;
-	struct rlimit old, lim;
 	struct stat sb;
 	char path[PATH_MAX];
 	struct ps_capfile_opts co = { .path = path, .snaplen = 65535 };
 	__u8 *area;
-	int err = 0, fit = 0;
+	int err, fit = 0;
 
 	mode(state);
 	snprintf(path, sizeof(path), "%s/midway.pcap", dir);
@@ -518,16 +565,17 @@ static void test_dio_fails_midway(void **state)
 	while (fit < BIG_RECS && ends[fit] <= limit)
 		fit++;
 	assert_true(fit > 0 && fit < BIG_RECS);
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	lim = old;
-	lim.rlim_cur = limit;
 	assert_int_equal(ps_capfile_open(&cf, &co), 0);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ps_capfile_hold_writes(cf, true);
+	fsize_limit(limit);
 	for (int i = 0; i < BIG_RECS; i += 1000)
-		err = ps_capfile_write_recs(cf, ptrs + i, 1000) ?: err;
-	assert_true(ps_capfile_close(cf, &st) < 0);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	assert_true(err < 0);
+		assert_int_equal(ps_capfile_write_recs(cf, ptrs + i, 1000), 0);
+	/* Staged, two chunks queued, nothing written yet. */
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	err = ps_capfile_close(cf, &st);
+	fsize_limit(0);
+	assert_int_equal(err, -EFBIG);
 	assert_int_equal(st.packets, fit);
 	assert_int_equal(st.write_errors, BIG_RECS - fit);
 	assert_false(st.direct_io);
@@ -535,6 +583,261 @@ static void test_dio_fails_midway(void **state)
 	assert_int_equal(sb.st_size, ends[fit - 1]);
 	check_file(path, 0, fit, lens);
 	free(area);
+}
+
+/* The same failure, found while records are still coming: the file then
+ * goes on through the page cache.  Whenever it is found, the file holds
+ * whole records only, the first 'fit' ones first; each record is counted
+ * once, written or not, and the file holds exactly those counted. */
+static void test_dio_fails_while_writing(void **state)
+{
+	static const struct ps_pcap_rec *ptrs[BIG_RECS];
+	static __u32 lens[BIG_RECS];
+	static __u64 ends[BIG_RECS];
+	static int which[BIG_RECS];
+	const __u64 limit = 3000000;
+	struct ps_capfile_stats st;
+	struct ps_capfile *cf;
+	struct stat sb;
+	char path[PATH_MAX];
+	struct ps_capfile_opts co = { .path = path, .snaplen = 65535 };
+	__u8 *area;
+	int err = 0, fit = 0, n;
+
+	mode(state);
+	snprintf(path, sizeof(path), "%s/while.pcap", dir);
+	area = big_records(ptrs, lens, ends);
+	while (fit < BIG_RECS && ends[fit] <= limit)
+		fit++;
+	assert_int_equal(ps_capfile_open(&cf, &co), 0);
+	fsize_limit(limit);
+	for (int i = 0; i < BIG_RECS; i += 100)
+		err = ps_capfile_write_recs(cf, ptrs + i, 100) ?: err;
+	err = ps_capfile_close(cf, &st) ?: err;
+	fsize_limit(0);
+	assert_int_equal(err, -EFBIG);
+	n = file_records(path, which, BIG_RECS);
+	assert_int_equal(n, st.packets);
+	assert_int_equal(st.packets + st.write_errors, BIG_RECS);
+	assert_true(n >= fit);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(which[i], i < fit ? i : which[i]);
+	for (int i = fit; i < n; i++)
+		assert_true(which[i] > which[i - 1]);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true((__u64)sb.st_size <= limit);
+	free(area);
+}
+
+/* Close waits for the writes in flight: held in the queue at close, they
+ * are all in the file once it returns. */
+static void test_dio_close_waits(void **state)
+{
+	static const struct ps_pcap_rec *ptrs[BIG_RECS];
+	static __u32 lens[BIG_RECS];
+	static __u64 ends[BIG_RECS];
+	struct ps_capfile_stats st;
+	struct ps_capfile *cf;
+	struct stat sb;
+	char path[PATH_MAX];
+	struct ps_capfile_opts co = { .path = path, .snaplen = 65535 };
+	__u8 *area;
+
+	mode(state);
+	snprintf(path, sizeof(path), "%s/close.pcap", dir);
+	area = big_records(ptrs, lens, ends);
+	assert_int_equal(ps_capfile_open(&cf, &co), 0);
+	ps_capfile_hold_writes(cf, true);
+	assert_int_equal(ps_capfile_write_recs(cf, ptrs, BIG_RECS), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	assert_int_equal(ps_capfile_close(cf, &st), 0);
+	assert_int_equal(st.packets, BIG_RECS);
+	assert_int_equal(st.write_errors, 0);
+	assert_true(st.direct_io);
+	assert_int_equal(st.disk_waits, 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, ends[BIG_RECS - 1]);
+	check_file(path, 0, BIG_RECS, lens);
+	free(area);
+}
+
+/* -C and -G while the files before are still being written (held until
+ * the close): each file is closed once written, and holds its records
+ * whole and in order; together, every record once. */
+static void test_dio_rotation_in_flight(void **state)
+{
+	static const struct ps_pcap_rec *ptrs[BIG_RECS];
+	static __u32 lens[BIG_RECS];
+	static __u64 ends[BIG_RECS];
+	static int which[BIG_RECS];
+	bool by_time = *(bool *)*state;
+	struct ps_capfile_stats st;
+	struct ps_capfile *cf;
+	char pat[PATH_MAX], name[PATH_MAX + 32];
+	struct ps_capfile_opts co = { .path = pat, .snaplen = 65535 };
+	__u8 *area;
+	int total = 0, files = 0, n;
+
+	if (!dio_ok)
+		skip();
+	area = big_records(ptrs, lens, ends);
+	if (by_time) {
+		/* Three periods of 2000 records, about 1.6 MB each. */
+		for (int i = 0; i < BIG_RECS; i++) {
+			__u32 sec = 1700000000 + i / 2000;
+
+			memcpy((__u8 *)ptrs[i] + offsetof(struct ps_pcap_rec, ts_sec), &sec, 4);
+		}
+		snprintf(pat, sizeof(pat), "%s/g-%%s.pcap", dir);
+		co.rotate_secs = 1;
+	} else {
+		snprintf(pat, sizeof(pat), "%s/c.pcap", dir);
+		co.rotate_bytes = 1500000;
+	}
+	assert_int_equal(ps_capfile_open(&cf, &co), 0);
+	ps_capfile_hold_writes(cf, true);
+	for (int i = 0; i < BIG_RECS; i += 500)
+		assert_int_equal(ps_capfile_write_recs(cf, ptrs + i, 500), 0);
+	assert_int_equal(ps_capfile_close(cf, &st), 0);
+	assert_int_equal(st.packets, BIG_RECS);
+	assert_int_equal(st.write_errors, 0);
+	assert_true(st.direct_io);
+	for (;; files++) {
+		if (by_time)
+			snprintf(name, sizeof(name), "%s/g-%d.pcap", dir, 1700000000 + files);
+		else if (files)
+			snprintf(name, sizeof(name), "%s%d", pat, files);
+		else
+			snprintf(name, sizeof(name), "%s", pat);
+		n = file_records(name, which, BIG_RECS);
+		if (n < 0)
+			break;
+		assert_true(n > 0);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(which[i], total + i);
+		if (by_time)
+			assert_int_equal(n, 2000);
+		total += n;
+	}
+	assert_int_equal(total, BIG_RECS);
+	assert_int_equal(files, st.files);
+	assert_true(files >= 3);
+	free(area);
+}
+
+/* -G with no time in the name: every period writes the same file again.
+ * The period before is still being written when the next one opens it:
+ * the new file must not get the old one's writes. */
+static void test_dio_same_name_again(void **state)
+{
+	static const struct ps_pcap_rec *ptrs[BIG_RECS];
+	static __u32 lens[BIG_RECS];
+	static __u64 ends[BIG_RECS];
+	static int which[BIG_RECS];
+	struct ps_capfile_stats st;
+	struct ps_capfile *cf;
+	char path[PATH_MAX];
+	struct ps_capfile_opts co = { .path = path, .snaplen = 65535, .rotate_secs = 1 };
+	__u8 *area;
+	int n;
+
+	mode(state);
+	snprintf(path, sizeof(path), "%s/same.pcap", dir);
+	area = big_records(ptrs, lens, ends);
+	/* 4000 records in the first period, 2000 in the next. */
+	for (int i = 0; i < BIG_RECS; i++) {
+		__u32 sec = 1700000000 + (i >= 4000);
+
+		memcpy((__u8 *)ptrs[i] + offsetof(struct ps_pcap_rec, ts_sec), &sec, 4);
+	}
+	assert_int_equal(ps_capfile_open(&cf, &co), 0);
+	/* The first record replaces the file opened at start-up (same name
+	 * too); then the first period's writes are held. */
+	assert_int_equal(ps_capfile_write_recs(cf, ptrs, 1), 0);
+	ps_capfile_hold_writes(cf, true);
+	assert_int_equal(ps_capfile_write_recs(cf, ptrs + 1, BIG_RECS - 1), 0);
+	assert_int_equal(ps_capfile_close(cf, &st), 0);
+	assert_int_equal(st.packets, BIG_RECS);
+	n = file_records(path, which, BIG_RECS);
+	assert_int_equal(n, 2000);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(which[i], 4000 + i);
+	free(area);
+}
+
+/* The disk as the limit: writes held until the ring is full, so the
+ * writer of the records has to wait for them.  The wait is counted and
+ * timed, and so are the writes; nothing is lost. */
+static void test_dio_disk_bound(void **state)
+{
+	static const struct ps_pcap_rec *ptrs[BIG_RECS];
+	static __u32 lens[BIG_RECS];
+	static __u64 ends[BIG_RECS];
+	struct ps_capfile_stats st;
+	struct ps_capfile *cf;
+	struct stat sb;
+	char path[PATH_MAX];
+	struct ps_capfile_opts co = { .path = path, .snaplen = 65535 };
+	__u8 *area;
+	__u64 size = 0;
+
+	mode(state);
+	snprintf(path, sizeof(path), "%s/bound.pcap", dir);
+	area = big_records(ptrs, lens, ends);
+	assert_int_equal(ps_capfile_open(&cf, &co), 0);
+	ps_capfile_hold_writes(cf, true);
+	/* 4.8 MB a round, five rounds: more than the 16 MiB ring. */
+	for (int r = 0; r < 5; r++) {
+		assert_int_equal(ps_capfile_write_recs(cf, ptrs, BIG_RECS), 0);
+		size += ends[BIG_RECS - 1] - 24;
+	}
+	assert_int_equal(ps_capfile_close(cf, &st), 0);
+	size += 24;
+	assert_int_equal(st.packets, 5 * BIG_RECS);
+	assert_int_equal(st.write_errors, 0);
+	assert_true(st.disk_waits >= 1);
+	assert_true(st.disk_wait_ns > 0);
+	assert_true(st.disk_write_bytes >= size);
+	assert_true(st.disk_write_ns > 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, size);
+	free(area);
+}
+
+/* A flush alone, with no sync or close after it, gets what waits to the
+ * file while it stays open: a reader of a quiet capture sees the packets
+ * (the wait is generous; the write takes milliseconds). */
+static void test_dio_flush_reaches_reader(void **state)
+{
+	const struct ps_pcap_rec *ptrs[3];
+	struct ps_capfile_stats st;
+	struct ps_capfile *cf;
+	struct rec recs[3];
+	struct stat sb;
+	char path[PATH_MAX];
+	struct ps_capfile_opts co = { .path = path, .snaplen = 65535 };
+	__u32 lens[3] = { 100, 200, 300 };
+	int i;
+
+	mode(state);
+	snprintf(path, sizeof(path), "%s/reader.pcap", dir);
+	for (i = 0; i < 3; i++) {
+		recs[i].h = (struct ps_pcap_rec){ 1700000000, i, lens[i], lens[i] };
+		frame(recs[i].data, i, lens[i]);
+		ptrs[i] = &recs[i].h;
+	}
+	assert_int_equal(ps_capfile_open(&cf, &co), 0);
+	assert_int_equal(ps_capfile_write_recs(cf, ptrs, 3), 0);
+	assert_int_equal(ps_capfile_flush(cf), 0);
+	for (i = 0; i < 500; i++) {
+		if (!stat(path, &sb) && sb.st_size == 24 + 3 * 16 + 600)
+			break;
+		usleep(10000);
+	}
+	check_file(path, 0, 3, lens);
+	assert_int_equal(ps_capfile_close(cf, &st), 0);
+	check_file(path, 0, 3, lens);
 }
 
 static int setup(void **state)
@@ -578,7 +881,7 @@ int main(void)
 		{ test_time_rotation_splits_batch, "time_rotation_splits_batch" },
 		{ test_short_write_truncated, "short_write_truncated" },
 	};
-	struct CMUnitTest tests[16];
+	struct CMUnitTest tests[32];
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(both) / sizeof(both[0]); i++) {
@@ -589,5 +892,17 @@ int main(void)
 	add_test(tests, &n, test_dio_flush, &direct_on, "direct_io_flush");
 	add_test(tests, &n, test_dio_large, &direct_on, "direct_io_several_buffers");
 	add_test(tests, &n, test_dio_fails_midway, &direct_on, "direct_io_fails_midway");
+	add_test(tests, &n, test_dio_fails_while_writing, &direct_on,
+		 "direct_io_fails_while_writing");
+	add_test(tests, &n, test_dio_close_waits, &direct_on, "direct_io_close_waits");
+	/* Its state: by time (-G), or by size (-C). */
+	add_test(tests, &n, test_dio_rotation_in_flight, &direct_off,
+		 "direct_io_size_rotation_in_flight");
+	add_test(tests, &n, test_dio_rotation_in_flight, &direct_on,
+		 "direct_io_time_rotation_in_flight");
+	add_test(tests, &n, test_dio_same_name_again, &direct_on, "direct_io_same_name_again");
+	add_test(tests, &n, test_dio_disk_bound, &direct_on, "direct_io_disk_bound");
+	add_test(tests, &n, test_dio_flush_reaches_reader, &direct_on,
+		 "direct_io_flush_reaches_reader");
 	return _cmocka_run_group_tests("ringcap", tests, n, setup, teardown);
 }
