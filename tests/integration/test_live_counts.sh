@@ -258,8 +258,10 @@ run_mode() { # label, expected hooks, expected attachment kinds, stats args...
 #    frame tagged with a VID after TC ingress (tcpdump and pktscope have
 #    seen it by then), so these pings go unanswered.
 VLAN_SRC=""       # 8021q | bpf, once set up
-VLAN_WHY=""       # why neither could be set up
+VLAN_WHY=""       # why the BPF source could not be set up
 VLAN_PIN=/sys/fs/bpf/$RUN_ID-vlanpush
+
+oneline() { head -c 300 "$1" | tr '\n' ' '; } # file: its start, for a skip's reason
 
 # vlanpush.bpf.c built, loaded, pinned, and held at tcx egress of veth-a and
 # veth-b; returns 1 with the reason in VLAN_WHY.
@@ -271,12 +273,12 @@ vlan_push_start() {
 	fi
 	if ! clang -O2 -g -target bpf -DVLAN_ID="$VID" -I"/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)" \
 		-c "$IT_DIR/vlanpush.bpf.c" -o "$o" 2>"$TMPD/vlanpush.err"; then
-		VLAN_WHY="clang cannot build vlanpush.bpf.c: $(head -c 300 "$TMPD/vlanpush.err")"
+		VLAN_WHY="clang cannot build vlanpush.bpf.c: $(oneline "$TMPD/vlanpush.err")"
 		return 1
 	fi
 	_CLEANUP_CMDS+=("rm -f $VLAN_PIN")
 	if ! bpftool prog load "$o" "$VLAN_PIN" 2>"$TMPD/vlanpush.err"; then
-		VLAN_WHY="bpftool prog load vlanpush.bpf.o: $(head -c 300 "$TMPD/vlanpush.err")"
+		VLAN_WHY="bpftool prog load vlanpush.bpf.o: $(oneline "$TMPD/vlanpush.err")"
 		return 1
 	fi
 	for r in "$NS_A $IF_A" "$NS_B $IF_B"; do
@@ -285,7 +287,7 @@ vlan_push_start() {
 		bg_start "vlanpush-$ifn" nsenter --net="/run/netns/$ns" -- \
 			"$PY" "$IT_DIR/tcxhold.py" "$VLAN_PIN" "$ifn" egress "$TMPD/vlanpush-$ifn.ready"
 		if ! wait_file "$TMPD/vlanpush-$ifn.ready"; then
-			VLAN_WHY="tcxhold.py did not attach vlanpush.bpf.o at tcx egress of $ifn: $(head -c 300 "$TMPD/vlanpush-$ifn.err")"
+			VLAN_WHY="tcxhold.py did not attach vlanpush.bpf.o at tcx egress of $ifn: $(oneline "$TMPD/vlanpush-$ifn.err")"
 			# Not one direction tagged and the other not, for what follows.
 			bg_stop "vlanpush-$IF_A"
 			bg_stop "vlanpush-$IF_B"
@@ -376,9 +378,11 @@ fi
 if setup_vlan "$VID"; then
 	VLAN_SRC=8021q
 	diag "vlan: tagged by 802.1Q subinterfaces $IF_A.$VID and $IF_B.$VID"
-elif VLAN_WHY="no 802.1Q support ($(head -c 200 "$TMPD/vlan.err" | tr '\n' ' '))" && vlan_push_start; then
+elif vlan_push_start; then
 	VLAN_SRC=bpf
-	diag "vlan: this kernel has no 802.1Q support; tagged by vlanpush.bpf.c at TC egress of both veths"
+	diag "vlan: no 802.1Q support here; tagged by vlanpush.bpf.c at TC egress of both veths"
+else
+	VLAN_WHY="no 802.1Q support ($(oneline "$TMPD/vlan.err")) and $VLAN_WHY"
 fi
 if [ -n "$VLAN_SRC" ]; then
 	run_vlan xdp-native xdp --hook xdp --xdp-mode native
