@@ -9,15 +9,18 @@
 #    the file; the report says the capture was disk-bound, on stderr
 #    ("disk-bound: N ms waiting for the disk ...") and in --json
 #    (disk_bound true, disk_wait_ms > 0, disk_write_MBps > 0);
-#  - live, 30,000 full-size frames at tcpreplay's top speed through a
-#    1 MiB ring: the ring fills while the disk writes, and the kernel
-#    counts what it could not take (lost_ringbuf_full > 0); every packet
-#    the kernel matched is either written or counted lost; the file reads
-#    whole with tcpdump, as many packets as the report says; and the
-#    report says the disk was the limit.  The stop (SIGINT) waits for the
-#    writes in flight: exit 0, nothing left attached.
+#  - live, 30,000 full-size frames (42 MB) at tcpreplay's top speed into a
+#    64 MiB ring that holds them all: nothing is lost, whatever the CPU
+#    gives the reader; the staging ring (16 MiB) fills as the disk writes
+#    at 8 MB/s, so the reader waits for the disk and the report says so;
+#    every packet the kernel matched is written; the file reads whole
+#    with tcpdump.  The stop (SIGINT) waits for the writes in flight:
+#    exit 0, nothing left attached.  (Through a small ring, how much is
+#    lost and whether the reader ever waits for the disk depend on how
+#    much CPU the reader gets: test_refusals and the benchmark cover
+#    losses, counted.)
 # Nothing here asserts a time: the volumes (24 MB and 42 MB against a
-# 16 MiB ring and 8 MB/s) leave no room for another outcome.
+# 16 MiB staging ring and 8 MB/s) leave no room for another outcome.
 . "$(dirname "$0")/lib.sh"
 
 require_root
@@ -116,7 +119,7 @@ check "-r --json: disk_wait_ms and disk_write_MBps above 0 ($(jq -c '{disk_wait_
 # ------------------------------------------------- live: the ring fills, said
 flood "$TMPD/flood.pcap" 30000 || bail "write flood.pcap"
 rx0=$(rx_b)
-bg_start live "${IN_CG[@]}" nsenter --net="/run/netns/$NS_B" -- "$PKTSCOPE" capture -i "$IF_B" -B 1024 \
+bg_start live "${IN_CG[@]}" nsenter --net="/run/netns/$NS_B" -- "$PKTSCOPE" capture -i "$IF_B" -B 65536 \
 	-w "$TMPD/live.pcap" --json
 if wait_line "$TMPD/live.err" '^pktscope: watching ' "${PID[live]}"; then
 	in_ns "$NS_A" tcpreplay -q -i "$IF_A" --topspeed "$TMPD/flood.pcap" >/dev/null 2>&1 ||
@@ -130,10 +133,8 @@ if wait_line "$TMPD/live.err" '^pktscope: watching ' "${PID[live]}"; then
 	sent=$((rx1 - rx0))
 	check_eq "live: the kernel matched every frame that crossed ($sent)" "$sent" \
 		"$(jq -r .kernel.matched <<<"$j")"
-	check "live: the ring filled while the disk wrote (lost_ringbuf_full $(jq -r .kernel.lost_ringbuf_full <<<"$j") > 0)" \
-		jtrue '.kernel.lost_ringbuf_full > 0' "$j"
-	check_eq "live: written + lost (ring full) + not written = matched" "$sent" \
-		"$(jq -r '.written + .kernel.lost_ringbuf_full + .user.write_errors' <<<"$j")"
+	check_eq "live: every frame matched is written, none lost (ring full) or not written" \
+		"$sent 0 0" "$(jq -r '"\(.written) \(.kernel.lost_ringbuf_full) \(.user.write_errors)"' <<<"$j")"
 	check_eq "live: disk_bound, direct_io" "true true" \
 		"$(jq -r '"\(.disk_bound) \(.direct_io)"' <<<"$j")"
 	check "live: disk_wait_ms above 0 ($(jq -r .disk_wait_ms <<<"$j") ms)" \
