@@ -104,6 +104,29 @@ bench-hooks: $(BUILD)/pktscope
 bench-startup: $(BUILD)/pktscope $(BUILD)/tools/mkpcap
 	BUILD=$(BUILD) bench/startup.sh
 
+# Installing: PREFIX (default /usr/local) and DESTDIR as usual; each
+# directory can be set apart.  The binary goes to sbin and the pages to
+# section 8: every command, -r too, loads BPF programs and needs root (or
+# CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON), as bpftool and xdp-tools do,
+# which Debian installs there.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL     ?= install
+MAN_PAGES   := $(wildcard docs/man/*.8)
+
+.PHONY: install uninstall
+install: $(BUILD)/pktscope
+	$(INSTALL) -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(BASHCOMPDIR)"
+	$(INSTALL) -m 0755 $(BUILD)/pktscope "$(DESTDIR)$(SBINDIR)/pktscope"
+	$(INSTALL) -m 0644 $(MAN_PAGES) "$(DESTDIR)$(MANDIR)/man8/"
+	$(INSTALL) -m 0644 contrib/bash-completion/pktscope "$(DESTDIR)$(BASHCOMPDIR)/pktscope"
+
+uninstall:
+	rm -f "$(DESTDIR)$(SBINDIR)/pktscope" "$(DESTDIR)$(BASHCOMPDIR)/pktscope"
+	rm -f $(patsubst docs/man/%,"$(DESTDIR)$(MANDIR)/man8/%",$(MAN_PAGES))
+
 $(BUILD):
 	mkdir -p $(BUILD)
 

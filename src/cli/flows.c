@@ -117,6 +117,7 @@ static void usage(FILE *f)
 "                         (and counted: own_export in the summary)\n"
 "  -c, --count N          stop after N flow records\n"
 "      --duration SEC     stop after SEC seconds (of the file's time with -r)\n"
+"  -v, --verbose          show libbpf's and the verifier's messages\n"
 "  -h, --help             this help\n"
 "\n"
 "Memory: the kernel table is preallocated, %zu bytes per entry plus the\n"
