@@ -139,7 +139,7 @@ void ps_xdp_attach_error(int err, int ifindex, const char *ifname, enum ps_xdp_m
 	case -EPERM:
 	case -EACCES:
 		ps_err("not permitted to attach XDP to %s: run pktscope as root "
-		       "(CAP_BPF and CAP_NET_ADMIN)", ifname);
+		       "(CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)", ifname);
 		break;
 	case -ENODEV:
 		ps_err("interface %s went away", ifname);
@@ -285,7 +285,7 @@ int ps_attach_tc(struct ps_attachment *a, int prog_fd, int ifindex, const char *
 	err = -errno;
 	if (err == -EPERM || err == -EACCES) {
 		ps_err("not permitted to attach TC programs to %s: run pktscope as root "
-		       "(CAP_BPF and CAP_NET_ADMIN)", ifname);
+		       "(CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)", ifname);
 		return err;
 	}
 	if (err == -ENODEV) {

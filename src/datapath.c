@@ -339,7 +339,7 @@ int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts
 		 * means missing privilege. */
 		if (err == -EPERM)
 			ps_err("not permitted to load BPF programs: run pktscope as root "
-			       "(CAP_BPF and CAP_NET_ADMIN)");
+			       "(CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)");
 		else
 			ps_err("the kernel refused pktscope's BPF programs (%s): rerun with "
 			       "--verbose to see the verifier log", strerror(-err));

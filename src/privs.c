@@ -5,6 +5,9 @@
 #include <linux/capability.h>
 #include "privs.h"
 
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
@@ -17,6 +20,10 @@ bool ps_have_bpf_privs(void)
 	if (syscall(SYS_capget, &hdr, data))
 		return geteuid() == 0;
 #define HAS(cap) (data[(cap) / 32].effective & (1u << ((cap) % 32)))
-	return HAS(CAP_NET_ADMIN) && (HAS(CAP_BPF) || HAS(CAP_SYS_ADMIN));
+	/* The verifier lets a program compare packet pointers (every
+	 * parser's bounds checks) only where pointers may leak:
+	 * perfmon_capable(), CAP_PERFMON or CAP_SYS_ADMIN. */
+	return HAS(CAP_NET_ADMIN) &&
+	       (HAS(CAP_SYS_ADMIN) || (HAS(CAP_BPF) && HAS(CAP_PERFMON)));
 #undef HAS
 }

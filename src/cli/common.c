@@ -33,7 +33,7 @@ int cli_need_privs(const char *cmd)
 {
 	if (ps_have_bpf_privs())
 		return 0;
-	ps_err("%s needs root, or CAP_BPF and CAP_NET_ADMIN: run it with sudo", cmd);
+	ps_err("%s needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN: run it with sudo", cmd);
 	return -EPERM;
 }
 
