@@ -149,7 +149,54 @@ def capread_seeds():
         + epb("<", 0, t, FRAMES[0][14:]))
 
 
-# ---- the other harnesses' seeds are added with them ----
+# ---- scripts: every byte sequence is one; the first byte picks the options ----
+
+def prng_bytes(seed, n):
+    """Deterministic filler: the seeds are the same on every run."""
+    x = seed * 2654435761 + 1
+    out = bytearray()
+    for _ in range(n):
+        x = (x * 6364136223846793005 + 1442695040888963407) & (2**64 - 1)
+        out.append(x >> 56)
+    return bytes(out)
+
+
+def capfile_seeds():
+    # bit 0 pcapng, 1 usec, 2 on disk (direct I/O), 3 no direct I/O, 4 -C, 5 file size
+    # limit, 6 link type set
+    named = {
+        "pcap": 0x00, "pcapng": 0x01, "pcap-usec": 0x02, "pcap-disk-dio": 0x04,
+        "pcapng-disk": 0x05, "pcap-disk-nodio": 0x0c, "pcapng-rotate": 0x11,
+        "pcap-disk-rotate": 0x14, "pcap-disk-fsize": 0x24, "pcapng-fsize": 0x21,
+        "pcap-shm-fsize-rotate": 0x30, "pcap-linktype": 0x40,
+    }
+    for i, (name, flags) in enumerate(sorted(named.items())):
+        put("fuzz_capfile", name, bytes([flags]) + prng_bytes(i, 400))
+
+
+def cli_seeds():
+    # first byte: 0 stats, 1 flows, 2 watch, 3 capture, 4 the number parsers
+    seeds = {
+        "stats": (0, ["-i", "eth0", "--interval", "0.5", "-c", "3", "--json"]),
+        "stats-file": (0, ["-r", "f.pcap", "--hook", "tc"]),
+        "flows": (1, ["-r", "f.pcap", "--by", "hostpair", "--top", "10", "--sort", "rate",
+                      "tcp", "port", "80"]),
+        "flows-live": (1, ["-i", "lo", "--idle-timeout", "5", "--active-timeout", "0",
+                           "--ipfix", "127.0.0.1:4739", "--max-flows", "1024"]),
+        "watch": (2, ["-i", "lo", "-n", "--sample", "10", "-B", "64", "-vv", "udp"]),
+        "watch-bad": (2, ["-zn", "--pcapng"]),
+        "capture": (3, ["-i", "lo", "-w", "out.pcap", "--pcapng", "-C", "1", "-s", "96",
+                        "--hook", "socket"]),
+        "capture-help": (3, ["--help"]),
+        "capture-missing": (3, ["-r", "in.pcap", "-w"]),
+    }
+    for name, (which, args) in seeds.items():
+        put("fuzz_cli", name, bytes([which]) + b"\0".join(a.encode() for a in args))
+    put("fuzz_cli", "numbers", bytes([4]) + struct.pack("<qq", 1, 1 << 40)
+        + b"\0".join([b"5", b" 7", b"1e3", b"0x1p3", b"-2", b"99999999999999999999"]))
+
 
 if __name__ == "__main__":
     capread_seeds()
+    capfile_seeds()
+    cli_seeds()

@@ -134,7 +134,8 @@ static size_t put_opt(__u8 *p, __u16 code, const void *val, __u16 len)
 
 	memcpy(p, &code, 2);
 	memcpy(p + 2, &len, 2);
-	memcpy(p + 4, val, len);
+	if (len) /* opt_endofopt has no value: memcpy() from NULL is undefined */
+		memcpy(p + 4, val, len);
 	memset(p + 4 + len, 0, pad);
 	return 4 + len + pad;
 }
@@ -705,11 +706,17 @@ int ps_capfile_write_rec(struct ps_capfile *cf, const struct ps_capfile_rec *r)
 		__u32 v, flags = r->dir == PS_DIR_OUT ? NG_EPB_OUTBOUND : NG_EPB_INBOUND;
 		__u64 ts = r->raw ? ((__u64)r->ts_hi << 32 | r->ts_lo) : r->ts_ns;
 		char comment[32];
-		size_t n, pad = (4 - caplen % 4) % 4;
+		size_t n, pad;
 
 		idx = ps_capfile_add_iface(cf, r->iface, "?");
 		if (idx < 0)
 			return write_error(cf, 1, -EIO);
+		/* No longer than its interface block says: libpcap refuses
+		 * a file with a longer one (a pcap input's records may be
+		 * longer than its header's snap length: libpcap cuts them). */
+		if (cf->ifaces[idx].snaplen && caplen > cf->ifaces[idx].snaplen)
+			caplen = cf->ifaces[idx].snaplen;
+		pad = (4 - caplen % 4) % 4;
 		v = idx;
 		memcpy(p, &v, 4);
 		v = ts >> 32;
