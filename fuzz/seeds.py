@@ -196,7 +196,16 @@ def cli_seeds():
         + b"\0".join([b"5", b" 7", b"1e3", b"0x1p3", b"-2", b"99999999999999999999"]))
 
 
+def ipfix_seeds():
+    # domain (4 bytes), Message size choice, refresh bounds, collector family, then
+    # the script: mostly records, some flushes
+    for i, (size_sel, fam) in enumerate([(0, 0), (1, 1), (2, 0), (3, 1), (1, 0)]):
+        head = struct.pack("<I", 0xdeadbeef + i) + bytes([size_sel, i * 40, 200, 100, 7, fam])
+        put("fuzz_ipfix", "script-%d" % i, head + prng_bytes(100 + i, 600 + 300 * i))
+
+
 if __name__ == "__main__":
     capread_seeds()
     capfile_seeds()
     cli_seeds()
+    ipfix_seeds()
