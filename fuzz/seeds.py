@@ -184,7 +184,6 @@ def cli_seeds():
         "flows-live": (1, ["-i", "lo", "--idle-timeout", "5", "--active-timeout", "0",
                            "--ipfix", "127.0.0.1:4739", "--max-flows", "1024"]),
         "watch": (2, ["-i", "lo", "-n", "--sample", "10", "-B", "64", "-vv", "udp"]),
-        "watch-bad": (2, ["-zn", "--pcapng"]),
         "capture": (3, ["-i", "lo", "-w", "out.pcap", "--pcapng", "-C", "1", "-s", "96",
                         "--hook", "socket"]),
         "capture-help": (3, ["--help"]),
