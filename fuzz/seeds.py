@@ -145,6 +145,11 @@ def capread_seeds():
           + block("<", 5, struct.pack("<III", 0, 0, 0))
           + shb(">") + idb(">", 113, 0, b"any") + epb(">", 0, t * 10**6, sll))
     put("fuzz_capread", "pcapng-two-sections", ng)
+    # Records longer than a TC test run takes (a page) and than a linear XDP
+    # frame (multi-buffer): the replay probes its limits and runs them cut.
+    big = eth() + ipv4(17, udp(9, 9, bytes(range(256)) * 18))
+    put("fuzz_capread", "pcap-big-records", pcap([(t, 0, big[:4000], 4000), (t, 1, big, len(big)),
+                                                   (t, 2, big[:100], 9000)]))
     put("fuzz_capread", "pcapng-raw-tsresol0", shb("<") + idb("<", 101, 65535, None, 0)
         + epb("<", 0, t, FRAMES[0][14:]))
 
@@ -203,8 +208,38 @@ def ipfix_seeds():
         put("fuzz_ipfix", "script-%d" % i, head + prng_bytes(100 + i, 600 + 300 * i))
 
 
+def filter_seeds():
+    # fuzz_filter_cbpf: options (hooks), the program, the frames: any bytes
+    for i in range(6):
+        put("fuzz_filter_cbpf", "program-%d" % i, bytes([0]) + prng_bytes(200 + i, 700 + 250 * i))
+    # fuzz_filter_expr: bit 0 of the first byte: the text up to a NUL is the expression
+    exprs = ["tcp port 80", "udp and (port 53 or portrange 33434-33534)", "vlan and udp",
+             "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn", "ip6 and ip6[6] = 17",
+             "not (tcp or udp or icmp or arp)", "ip[2:2] > len - 14",
+             "tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420", "ip6 protochain 6",
+             "src net 10.0.0.0/8 and not icmp", "mpls and ip", "ether multicast or len < 64"]
+    for i, e in enumerate(exprs):
+        put("fuzz_filter_expr", "text-%02d" % i, bytes([1]) + e.encode() + b"\0"
+            + prng_bytes(300 + i, 120))
+    for i in range(6):
+        put("fuzz_filter_expr", "grammar-%d" % i, bytes([0]) + prng_bytes(400 + i, 500))
+
+
+def replay_seeds():
+    # first byte: bits 0-3 the expression (fuzz_replay.c's list), bit 4 TC; then the file
+    src = os.path.join(ROOT, "fuzz_capread")
+    for i, name in enumerate(sorted(os.listdir(src))):
+        if name.startswith("regress-"):
+            continue
+        with open(os.path.join(src, name), "rb") as f:
+            body = f.read()
+        put("fuzz_replay", name, bytes([(i % 10) | (0x10 if i % 2 else 0)]) + body)
+
+
 if __name__ == "__main__":
     capread_seeds()
     capfile_seeds()
     cli_seeds()
     ipfix_seeds()
+    filter_seeds()
+    replay_seeds()
