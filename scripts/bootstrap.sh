@@ -13,7 +13,7 @@ fi
 build_pkgs=(make gcc clang llvm libc6-dev libbpf-dev bpftool libpcap-dev libjansson-dev
 	libelf-dev zlib1g-dev pkg-config iproute2 uthash-dev libncurses-dev)
 test_pkgs=(libcmocka-dev tcpdump tshark tcpreplay netsniff-ng jq iputils-ping util-linux
-	procps python3 python3-pyte nfdump pmacct)
+	procps python3 python3-pyte nfdump pmacct libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")
