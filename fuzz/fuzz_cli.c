@@ -118,7 +118,7 @@ static void one_line(const char *what, const char *out, size_t len)
 	    memchr(out, '\0', len))
 		fz_fail("%s: the refusal is not one 'pktscope: ' line: '%.*s'", what, (int)len, out);
 	/* An unknown option is named as the user gave it. */
-	if (strstr(out, "unknown option '") && strstr(out, "unknown option '")[16] != '-')
+	if (!strncmp(out, "pktscope: unknown option '", 26) && out[26] != '-')
 		fz_fail("%s: the unknown option is not named: '%.*s'", what, (int)len, out);
 }
 
