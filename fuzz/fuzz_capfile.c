@@ -549,6 +549,15 @@ static void check(const struct script *s, const struct ps_capfile_stats *st, int
 	}
 	if (rb->nfiles != st->files)
 		fz_fail("%zu files on disk, the writer says %u", rb->nfiles, st->files);
+	/* -C starts a new file only after a record went into the last one. */
+	for (size_t k = 0; !s->fsize && k + 1 < rb->nfiles; k++) {
+		size_t in = 0;
+
+		for (size_t i = 0; i < rb->n; i++)
+			in += rb->g[i].file == k;
+		if (!in)
+			fz_fail("file %zu of %zu holds no record", k + 1, rb->nfiles);
+	}
 	if (st->packets != rb->n || st->bytes != rb->bytes)
 		fz_fail("the files hold %zu records (%llu bytes), the writer says %llu (%llu)", rb->n,
 			(unsigned long long)rb->bytes, (unsigned long long)st->packets,

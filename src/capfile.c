@@ -95,6 +95,9 @@ struct ps_capfile {
 	} ifaces[MAX_IFACES];
 	int nifaces;
 	__u64 file_bytes;       /* the current file's size once all is written */
+	__u64 head_bytes;       /* of which headers: pcap's, or pcapng's section
+				 * and interface blocks (-C never rotates a file
+				 * holding only them) */
 	__u64 file_start_s;     /* time the current file began (for -G) */
 	unsigned int seq;       /* -C suffix of the current file */
 	bool started;
@@ -510,6 +513,7 @@ static int open_current(struct ps_capfile *cf)
 			return -EIO;
 		}
 	}
+	cf->head_bytes = cf->file_bytes;
 	cf->st.files++;
 	return 0;
 }
@@ -567,8 +571,13 @@ int ps_capfile_add_iface_as(struct ps_capfile *cf, __u32 key, const struct ps_ca
 	cf->ifaces[i].snaplen = d->snaplen;
 	cf->ifaces[i].tsresol = d->tsresol;
 	cf->ifaces[i].tsoffset = d->tsoffset;
-	if (cf->f && ng_idb(cf, i) && !cf->err)
-		cf->err = -EIO;
+	if (cf->f) {
+		__u64 before = cf->file_bytes;
+
+		if (ng_idb(cf, i) && !cf->err)
+			cf->err = -EIO;
+		cf->head_bytes += cf->file_bytes - before;
+	}
 	return i;
 }
 
@@ -588,7 +597,7 @@ static bool rotation_due(const struct ps_capfile *cf, __u64 ts_s, __u32 record)
 {
 	bool by_time = cf->o.rotate_secs && ts_s >= cf->file_start_s + cf->o.rotate_secs;
 	bool by_size = cf->o.rotate_bytes && cf->file_bytes + record > cf->o.rotate_bytes &&
-		       cf->file_bytes > 32 /* more than the headers */;
+		       cf->file_bytes > cf->head_bytes;
 
 	return by_time || by_size;
 }
