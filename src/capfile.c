@@ -61,9 +61,13 @@ struct ps_capfile {
 	struct ps_capfile_opts o;
 	FILE *f;                /* pcapng */
 	int fd;                 /* pcap; -1 when closed */
-	bool broken;            /* pcap: a record was cut short in a stream
-				 * that cannot be truncated: the rest of this
-				 * file would not parse, nothing more goes in */
+	bool broken;            /* a record was cut short in a stream that
+				 * cannot be truncated, or (pcapng) a failed
+				 * write took an interface block with it: the
+				 * rest of this file would not parse, nothing
+				 * more goes in */
+	__u64 idb_end;          /* pcapng: where the last interface block (or
+				 * the section header) ends */
 	__u64 disk_bytes;       /* pcap: bytes of whole records (and the file
 				 * header) written to the current file */
 	__u8 *buf;              /* pcap: ps_capfile_write()'s records, and
@@ -167,6 +171,12 @@ static int ng_fail(struct ps_capfile *cf, int err)
 	clearerr(cf->f);
 	if (cf->f != stdout && !ftruncate(fileno(cf->f), cf->ng_good))
 		fseeko(cf->f, cf->ng_good, SEEK_SET);
+	else
+		cf->broken = true;
+	/* Packets after a lost interface block (or section header) would
+	 * name an interface the file does not declare. */
+	if (cf->ng_good < cf->idb_end)
+		cf->broken = true;
 	cf->file_bytes = cf->ng_good;
 	if (!cf->err)
 		cf->err = err;
@@ -200,7 +210,10 @@ static int ng_idb(struct ps_capfile *cf, int i)
 	if (cf->ifaces[i].tsoffset)
 		n += put_opt(p + n, NG_IF_TSOFFSET, &cf->ifaces[i].tsoffset, 8);
 	n += put_opt(p + n, NG_OPT_END, NULL, 0);
-	return ng_write(cf, NG_IDB, n);
+	if (ng_write(cf, NG_IDB, n))
+		return -EIO;
+	cf->idb_end = cf->file_bytes;
+	return 0;
 }
 
 static int ng_header(struct ps_capfile *cf)
@@ -221,6 +234,7 @@ static int ng_header(struct ps_capfile *cf)
 	n += put_opt(p + n, NG_SHB_USERAPPL, app, sizeof(app) - 1);
 	n += put_opt(p + n, NG_OPT_END, NULL, 0);
 	err = ng_write(cf, NG_SHB, n);
+	cf->idb_end = cf->file_bytes;
 	/* A new file repeats every interface block: each file stands alone. */
 	for (int i = 0; !err && i < cf->nifaces; i++)
 		err = ng_idb(cf, i);
@@ -508,6 +522,7 @@ static int open_current(struct ps_capfile *cf)
 		}
 		setvbuf(cf->f, NULL, _IOFBF, 1 << 20);
 		cf->ng_good = cf->ng_pend_recs = cf->ng_pend_data = 0;
+		cf->broken = false;
 		if (ng_header(cf)) {
 			ps_err("cannot write %s: %s", path, strerror(errno));
 			return -EIO;
@@ -571,7 +586,7 @@ int ps_capfile_add_iface_as(struct ps_capfile *cf, __u32 key, const struct ps_ca
 	cf->ifaces[i].snaplen = d->snaplen;
 	cf->ifaces[i].tsresol = d->tsresol;
 	cf->ifaces[i].tsoffset = d->tsoffset;
-	if (cf->f) {
+	if (cf->f && !cf->broken) {
 		__u64 before = cf->file_bytes;
 
 		if (ng_idb(cf, i) && !cf->err)
@@ -718,7 +733,7 @@ int ps_capfile_write_rec(struct ps_capfile *cf, const struct ps_capfile_rec *r)
 		size_t n, pad;
 
 		idx = ps_capfile_add_iface(cf, r->iface, "?");
-		if (idx < 0)
+		if (idx < 0 || cf->broken)
 			return write_error(cf, 1, -EIO);
 		/* No longer than its interface block says: libpcap refuses
 		 * a file with a longer one (a pcap input's records may be
