@@ -234,6 +234,11 @@ def replay_seeds():
         with open(os.path.join(src, name), "rb") as f:
             body = f.read()
         put("fuzz_replay", name, bytes([(i % 10) | (0x10 if i % 2 else 0)]) + body)
+    # "len > 100" (expression 5) on records cut short: the length is the wire's
+    t = 1700000000
+    big = eth() + ipv4(17, udp(9, 9, bytes(range(256))))
+    put("fuzz_replay", "len-of-cut-records", bytes([5]) + pcap([(t, 0, big[:80], 200),
+                                                             (t, 1, big[:100], 100)]))
 
 
 if __name__ == "__main__":
