@@ -113,13 +113,18 @@ static void numbers(int argc, char **argv, long lo, long hi, double max)
 static void one_line(const char *what, const char *out, size_t len)
 {
 	const char *nl = memchr(out, '\n', len);
+	char tail[128];
 
 	if (len < 12 || strncmp(out, "pktscope: ", 10) || !nl || nl != out + len - 1 ||
 	    memchr(out, '\0', len))
 		fz_fail("%s: the refusal is not one 'pktscope: ' line: '%.*s'", what, (int)len, out);
-	/* An unknown option is named as the user gave it. */
+	/* An option is named as the user gave it. */
 	if (!strncmp(out, "pktscope: unknown option '", 26) && out[26] != '-')
 		fz_fail("%s: the unknown option is not named: '%.*s'", what, (int)len, out);
+	snprintf(tail, sizeof(tail), " is not an option of %s: see `pktscope %s --help`\n", what,
+		 what);
+	if (len > strlen(tail) && !strcmp(out + len - strlen(tail), tail) && out[10] != '-')
+		fz_fail("%s: the option is not named: '%.*s'", what, (int)len, out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
