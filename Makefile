@@ -95,10 +95,11 @@ bench-flows: $(BUILD)/pktscope $(BUILD)/inject
 # libFuzzer harnesses (fuzz/): the library, the CLI's option parsers and the
 # test tools compiled again by clang with ASan, UBSan and the fuzzer's
 # coverage, into $(BUILD)/fuzz.  `make fuzz` runs each harness FUZZ_SECONDS
-# (default 120) from its seeds in fuzz/corpus; the test suite runs each
-# briefly (tests/integration/test_fuzz.sh).  The CLI's main() is renamed,
-# and stats.c and flows.c come in through fuzz/cli_seams.c, which reaches
-# their parse_args().
+# (default 120) from its seeds in fuzz/corpus, keeping what it finds in
+# $(BUILD)/fuzz/work; the test suite runs each briefly
+# (tests/integration/test_fuzz.sh).  The CLI's main() is renamed, and
+# stats.c and flows.c come in through fuzz/cli_*_seam.c, which reach their
+# static parse_args().
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CC      ?= clang
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -136,7 +137,7 @@ $(FUZZ_DIR)/%: fuzz/%.c fuzz/*.h $(FUZZ_DIR)/libfuzz.a
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
-	BUILD=$(BUILD) fuzz/run.sh -t $(FUZZ_SECONDS)
+	BUILD=$(BUILD) fuzz/run.sh -k -t $(FUZZ_SECONDS)
 
 $(BUILD):
 	mkdir -p $(BUILD)

@@ -97,8 +97,11 @@ for h in "${harnesses[@]}"; do
 		failed=$((failed + 1))
 		saved=$(sed -n "s/.*Test unit written to \(.*\)/\1/p" "$log" | tail -1)
 		echo "not ok $n - $h: exit status $rc; input saved in ${saved:-(none)}; log $log"
-		grep -a -m 8 '^FUZZ FAILURE\|ERROR:\|SUMMARY:\|runtime error:\|^    #[0-4] ' "$log" |
-			sed 's/^/#   /'
+		# What failed, and where in pktscope's and the harness's code.
+		{
+			grep -a -m 4 '^FUZZ FAILURE\|ERROR:\|SUMMARY:\|runtime error:' "$log"
+			grep -a -m 4 -E '^ +#[0-9]+ .*/(src|fuzz|tests)/[a-z_/]+\.c' "$log"
+		} | sed 's/^/#   /'
 	fi
 done
 echo "1..$n"
