@@ -589,9 +589,14 @@ int ps_capfile_add_iface_as(struct ps_capfile *cf, __u32 key, const struct ps_ca
 	if (cf->f && !cf->broken) {
 		__u64 before = cf->file_bytes;
 
-		if (ng_idb(cf, i) && !cf->err)
-			cf->err = -EIO;
-		cf->head_bytes += cf->file_bytes - before;
+		if (ng_idb(cf, i)) {
+			/* What was pending goes, and the interface is not in
+			 * the file: its packets could not be read. */
+			ng_fail(cf, -EIO);
+			cf->broken = true;
+		} else {
+			cf->head_bytes += cf->file_bytes - before;
+		}
 	}
 	return i;
 }
