@@ -19,8 +19,10 @@
  * errors and absent.  With a limit, the promise of capfile.h: every file
  * still reads to its end, what it holds is records of the script in order
  * (some missing), and each record given is either in a file or counted as
- * a write error.  With -C, no record goes into a file already past the
- * size.
+ * a write error (a file whose header a failed write took is left empty).
+ * With -C, no record goes into a file already past the size, and no file
+ * but the last is without a record.  A pcapng record is no longer than
+ * its interface block's snap length (libpcap refuses the file otherwise).
  */
 #include <errno.h>
 #include <fcntl.h>
