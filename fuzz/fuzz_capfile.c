@@ -488,8 +488,15 @@ static void libpcap_one(const struct script *s, const char *path, const struct r
 							  PCAP_TSTAMP_PRECISION_MICRO :
 							  PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!p) {
-		/* A pcapng file with no interface is one libpcap refuses. */
-		if (s->o.pcapng && !s->nifc)
+		bool recs = false;
+
+		for (size_t k = 0; k < rb->n; k++)
+			recs |= rb->g[k].file == fileno;
+		/* A pcapng file with no interface is one libpcap refuses:
+		 * none was declared, or a failed write took the first one
+		 * (the file then holds no packet). */
+		if (s->o.pcapng && (!s->nifc || (s->fsize && !recs)) &&
+		    strstr(ebuf, "no Interface Description Blocks"))
 			return;
 		fz_fail("%s: libpcap refuses it: %s", path, ebuf);
 	}
