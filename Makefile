@@ -31,7 +31,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_LIB  := $(filter-out tests/tools/mk%.c,$(TOOL_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(filter tests/tools/mk%.c,$(TOOL_SRCS)))
 
-.PHONY: all test bench bench-capture bench-capture-disk bench-flows bench-hooks bench-startup clean tests
+.PHONY: all test bench bench-capture bench-capture-disk bench-flows bench-hooks bench-startup clean tests fuzz fuzz-build
 all: $(BUILD)/pktscope
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -63,7 +63,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(TOOL_LIB) tests/tools/*.h $(BUILD)/libpktsco
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/tools -o $@ $< $(TOOL_LIB) $(BUILD)/libpktscope.a $(LDLIBS)
 
-tests: $(BUILD)/pktscope $(TEST_BINS) $(TOOL_BINS)
+tests: $(BUILD)/pktscope $(TEST_BINS) $(TOOL_BINS) fuzz-build
 
 test: tests
 	tests/run.sh
@@ -126,6 +126,53 @@ install: $(BUILD)/pktscope
 uninstall:
 	rm -f "$(DESTDIR)$(SBINDIR)/pktscope" "$(DESTDIR)$(BASHCOMPDIR)/pktscope"
 	rm -f $(patsubst docs/man/%,"$(DESTDIR)$(MANDIR)/man8/%",$(MAN_PAGES))
+
+# libFuzzer harnesses (fuzz/): the library, the CLI's option parsers and the
+# test tools compiled again by clang with ASan, UBSan and the fuzzer's
+# coverage, into $(BUILD)/fuzz.  `make fuzz` runs each harness FUZZ_SECONDS
+# (default 120) from its seeds in fuzz/corpus, keeping what it finds in
+# $(BUILD)/fuzz/work; the test suite runs each briefly
+# (tests/integration/test_fuzz.sh).  The CLI's main() is renamed, and
+# stats.c and flows.c come in through fuzz/cli_*_seam.c, which reach their
+# static parse_args().
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wall -Wextra \
+		-Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \
+		-Itests/tools -Ifuzz
+FUZZ_SEAMED  := src/cli/stats.c src/cli/flows.c
+FUZZ_OBJS    := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS)) \
+		$(patsubst src/cli/%.c,$(FUZZ_DIR)/obj/cli/%.o,$(filter-out $(FUZZ_SEAMED),$(CLI_SRCS))) \
+		$(patsubst tests/tools/%.c,$(FUZZ_DIR)/obj/tools/%.o,$(TOOL_LIB)) \
+		$(patsubst fuzz/%.c,$(FUZZ_DIR)/obj/fuzz/%.o,$(filter-out fuzz/fuzz_%.c,$(wildcard fuzz/*.c)))
+FUZZ_BINS    := $(patsubst fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 120
+# The option parsers exit(0) after --help: the harness catches it.
+FUZZ_LDFLAGS_fuzz_cli := -Wl,--wrap=exit
+
+$(FUZZ_DIR)/obj/cli/main.o: src/cli/main.c $(USR_HDRS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Dmain=ps_cli_main -c $< -o $@
+$(FUZZ_DIR)/obj/%.o: src/%.c $(USR_HDRS) $(SKELS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_DIR)/obj/tools/%.o: tests/tools/%.c tests/tools/*.h | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_DIR)/obj/fuzz/%.o: fuzz/%.c fuzz/*.h $(USR_HDRS) $(FUZZ_SEAMED) $(SKELS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_DIR)/libfuzz.a: $(FUZZ_OBJS)
+	$(AR) rcs $@ $^
+$(FUZZ_DIR)/%: fuzz/%.c fuzz/*.h $(FUZZ_DIR)/libfuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS_$*) -o $@ $< \
+		$(FUZZ_DIR)/libfuzz.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	BUILD=$(BUILD) fuzz/run.sh -k -t $(FUZZ_SECONDS)
 
 $(BUILD):
 	mkdir -p $(BUILD)

@@ -13,7 +13,7 @@ fi
 build_pkgs=(make gcc clang llvm libc6-dev libbpf-dev bpftool libpcap-dev libjansson-dev
 	libelf-dev zlib1g-dev pkg-config iproute2 uthash-dev libncurses-dev libmnl-dev)
 test_pkgs=(libcmocka-dev tcpdump tshark tcpreplay netsniff-ng jq iputils-ping util-linux
-	procps python3 python3-pyte nfdump pmacct iperf3 perl)
+	procps python3 python3-pyte nfdump pmacct iperf3 perl libclang-rt-14-dev)
 # test_docs.sh: the man pages rendered, the completion run, make install traced
 test_pkgs+=(man-db mandoc strace bash-completion)
 

@@ -58,9 +58,13 @@ struct ps_capfile {
 	struct ps_capfile_opts o;
 	FILE *f;                /* pcapng */
 	int fd;                 /* pcap; -1 when closed */
-	bool broken;            /* pcap: a record was cut short in a stream
-				 * that cannot be truncated: the rest of this
-				 * file would not parse, nothing more goes in */
+	bool broken;            /* a record was cut short in a stream that
+				 * cannot be truncated, or (pcapng) a failed
+				 * write took an interface block with it: the
+				 * rest of this file would not parse, nothing
+				 * more goes in */
+	__u64 idb_end;          /* pcapng: where the last interface block (or
+				 * the section header) ends */
 	__u64 disk_bytes;       /* pcap: bytes of whole records (and the file
 				 * header) written to the current file */
 	__u8 *buf;              /* pcap: ps_capfile_write()'s records */
@@ -81,6 +85,9 @@ struct ps_capfile {
 	} ifaces[MAX_IFACES];
 	int nifaces;
 	__u64 file_bytes;       /* the current file's size once all is written */
+	__u64 head_bytes;       /* of which headers: pcap's, or pcapng's section
+				 * and interface blocks (-C never rotates a file
+				 * holding only them) */
 	__u64 file_start_s;     /* time the current file began (for -G) */
 	unsigned int seq;       /* -C suffix of the current file */
 	bool started;
@@ -120,7 +127,8 @@ static size_t put_opt(__u8 *p, __u16 code, const void *val, __u16 len)
 
 	memcpy(p, &code, 2);
 	memcpy(p + 2, &len, 2);
-	memcpy(p + 4, val, len);
+	if (len) /* opt_endofopt has no value: memcpy() from NULL is undefined */
+		memcpy(p + 4, val, len);
 	memset(p + 4 + len, 0, pad);
 	return 4 + len + pad;
 }
@@ -149,6 +157,12 @@ static int ng_fail(struct ps_capfile *cf, int err)
 	clearerr(cf->f);
 	if (cf->f != stdout && !ftruncate(fileno(cf->f), cf->ng_good))
 		fseeko(cf->f, cf->ng_good, SEEK_SET);
+	else
+		cf->broken = true;
+	/* Packets after a lost interface block (or section header) would
+	 * name an interface the file does not declare. */
+	if (cf->ng_good < cf->idb_end)
+		cf->broken = true;
 	cf->file_bytes = cf->ng_good;
 	if (!cf->err)
 		cf->err = err;
@@ -182,7 +196,10 @@ static int ng_idb(struct ps_capfile *cf, int i)
 	if (cf->ifaces[i].tsoffset)
 		n += put_opt(p + n, NG_IF_TSOFFSET, &cf->ifaces[i].tsoffset, 8);
 	n += put_opt(p + n, NG_OPT_END, NULL, 0);
-	return ng_write(cf, NG_IDB, n);
+	if (ng_write(cf, NG_IDB, n))
+		return -EIO;
+	cf->idb_end = cf->file_bytes;
+	return 0;
 }
 
 static int ng_header(struct ps_capfile *cf)
@@ -203,6 +220,7 @@ static int ng_header(struct ps_capfile *cf)
 	n += put_opt(p + n, NG_SHB_USERAPPL, app, sizeof(app) - 1);
 	n += put_opt(p + n, NG_OPT_END, NULL, 0);
 	err = ng_write(cf, NG_SHB, n);
+	cf->idb_end = cf->file_bytes;
 	/* A new file repeats every interface block: each file stands alone. */
 	for (int i = 0; !err && i < cf->nifaces; i++)
 		err = ng_idb(cf, i);
@@ -442,11 +460,13 @@ static int open_current(struct ps_capfile *cf)
 		}
 		setvbuf(cf->f, NULL, _IOFBF, 1 << 20);
 		cf->ng_good = cf->ng_pend_recs = cf->ng_pend_data = 0;
+		cf->broken = false;
 		if (ng_header(cf)) {
 			ps_err("cannot write %s: %s", path, strerror(errno));
 			return -EIO;
 		}
 	}
+	cf->head_bytes = cf->file_bytes;
 	cf->st.files++;
 	return 0;
 }
@@ -506,8 +526,18 @@ int ps_capfile_add_iface_as(struct ps_capfile *cf, __u32 key, const struct ps_ca
 	cf->ifaces[i].snaplen = d->snaplen;
 	cf->ifaces[i].tsresol = d->tsresol;
 	cf->ifaces[i].tsoffset = d->tsoffset;
-	if (cf->f && ng_idb(cf, i) && !cf->err)
-		cf->err = -EIO;
+	if (cf->f && !cf->broken) {
+		__u64 before = cf->file_bytes;
+
+		if (ng_idb(cf, i)) {
+			/* What was pending goes, and the interface is not in
+			 * the file: its packets could not be read. */
+			ng_fail(cf, -EIO);
+			cf->broken = true;
+		} else {
+			cf->head_bytes += cf->file_bytes - before;
+		}
+	}
 	return i;
 }
 
@@ -527,7 +557,7 @@ static bool rotation_due(const struct ps_capfile *cf, __u64 ts_s, __u32 record)
 {
 	bool by_time = cf->o.rotate_secs && ts_s >= cf->file_start_s + cf->o.rotate_secs;
 	bool by_size = cf->o.rotate_bytes && cf->file_bytes + record > cf->o.rotate_bytes &&
-		       cf->file_bytes > 32 /* more than the headers */;
+		       cf->file_bytes > cf->head_bytes;
 
 	return by_time || by_size;
 }
@@ -645,11 +675,17 @@ int ps_capfile_write_rec(struct ps_capfile *cf, const struct ps_capfile_rec *r)
 		__u32 v, flags = r->dir == PS_DIR_OUT ? NG_EPB_OUTBOUND : NG_EPB_INBOUND;
 		__u64 ts = r->raw ? ((__u64)r->ts_hi << 32 | r->ts_lo) : r->ts_ns;
 		char comment[32];
-		size_t n, pad = (4 - caplen % 4) % 4;
+		size_t n, pad;
 
 		idx = ps_capfile_add_iface(cf, r->iface, "?");
-		if (idx < 0)
+		if (idx < 0 || cf->broken)
 			return write_error(cf, 1, -EIO);
+		/* No longer than its interface block says: libpcap refuses
+		 * a file with a longer one (a pcap input's records may be
+		 * longer than its header's snap length: libpcap cuts them). */
+		if (cf->ifaces[idx].snaplen && caplen > cf->ifaces[idx].snaplen)
+			caplen = cf->ifaces[idx].snaplen;
+		pad = (4 - caplen % 4) % 4;
 		v = idx;
 		memcpy(p, &v, 4);
 		v = ts >> 32;

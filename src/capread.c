@@ -49,6 +49,7 @@ struct ps_capread {
 	__u32 seen;               /* IDBs met by the read so far */
 	bool scanned;             /* ps_capread_scan() declared them all */
 	__u64 records;
+	__u64 blocks;             /* pcapng blocks met */
 	__u8 pend[4];             /* bytes read ahead, given back first */
 	__u32 npend;
 	__u8 *buf;
@@ -269,22 +270,52 @@ static void ng_options(const struct ps_capread *r, const __u8 *body, __u32 blen,
 	}
 }
 
-static void idb_option(const struct ps_capread *r, __u16 code, const __u8 *v, __u16 len,
-		       void *ctx)
+/* An interface block's options, checked as libpcap checks them (a file
+ * whose interface block libpcap refuses is damaged here too): each option
+ * whole in the block, opt_endofopt empty, if_tsresol one byte and
+ * if_tsoffset eight, each at most once. */
+static int idb_options(struct ps_capread *r, __u32 blen, struct ps_capread_iface *ifc)
 {
-	struct ps_capread_iface *ifc = ctx;
+	bool tsresol = false, tsoffset = false;
+	__u32 off = 8;
 
-	if (code == NG_IF_NAME) {
-		size_t n = len < sizeof(ifc->name) - 1 ? len : sizeof(ifc->name) - 1;
+	while (off < blen) {
+		__u16 code, len;
+		const __u8 *v;
 
-		memcpy(ifc->name, v, n);
-		ifc->name[n] = '\0';
-		ifc->name[strcspn(ifc->name, "\0")] = '\0';
-	} else if (code == NG_IF_TSRESOL && len >= 1) {
-		ifc->tsresol = v[0];
-	} else if (code == NG_IF_TSOFFSET && len >= 8) {
-		ifc->tsoffset = (__s64)u64_at(r, v);
+		if (blen - off < 4 || ((u16_at(r, r->buf + off + 2) + 3u) & ~3u) > blen - off - 4)
+			return fail(r, -EINVAL, "interface description block is too short for its "
+				    "options");
+		code = u16_at(r, r->buf + off);
+		len = u16_at(r, r->buf + off + 2);
+		v = r->buf + off + 4;
+		if (code == NG_OPT_END) {
+			if (len)
+				return fail(r, -EINVAL, "interface description block has "
+					    "opt_endofopt option with length %u != 0", len);
+			return 0;
+		} else if (code == NG_IF_NAME) {
+			size_t n = len < sizeof(ifc->name) - 1 ? len : sizeof(ifc->name) - 1;
+
+			memcpy(ifc->name, v, n);
+			ifc->name[n] = '\0';
+			ifc->name[strcspn(ifc->name, "\0")] = '\0';
+		} else if (code == NG_IF_TSRESOL) {
+			if (len != 1 || tsresol)
+				return fail(r, -EINVAL, "interface description block has a second "
+					    "if_tsresol option, or one of %u bytes", len);
+			tsresol = true;
+			ifc->tsresol = v[0];
+		} else if (code == NG_IF_TSOFFSET) {
+			if (len != 8 || tsoffset)
+				return fail(r, -EINVAL, "interface description block has a second "
+					    "if_tsoffset option, or one of %u bytes", len);
+			tsoffset = true;
+			ifc->tsoffset = (__s64)u64_at(r, v);
+		}
+		off += 4 + ((len + 3u) & ~3u);
 	}
+	return 0;
 }
 
 static void epb_option(const struct ps_capread *r, __u16 code, const __u8 *v, __u16 len,
@@ -349,8 +380,14 @@ static int ng_block(struct ps_capread *r, __u32 *type, __u32 *blen, bool decl_on
 	} else {
 		rc = read_n(r, r->buf, *blen + 4, "block");
 	}
-	return rc <= 0 ? (rc ? rc : fail(r, -EINVAL, "truncated dump file; a block of %u "
-					 "bytes ends early", total)) : 1;
+	if (rc <= 0)
+		return rc ? rc : fail(r, -EINVAL, "truncated dump file; a block of %u bytes ends "
+				      "early", total);
+	/* libpcap checks the length a block ends with on every block but
+	 * the file's first section header. */
+	if (r->blocks++ && u32_at(r, r->buf + *blen) != total)
+		return fail(r, -EINVAL, "block total length in header and trailer don't match");
+	return 1;
 }
 
 static int ng_shb(struct ps_capread *r, __u32 blen)
@@ -370,13 +407,16 @@ static int ng_shb(struct ps_capread *r, __u32 blen)
 static int ng_idb(struct ps_capread *r, __u32 blen)
 {
 	struct ps_capread_iface ifc = { .tsresol = 6 };
+	int rc;
 
 	if (blen < 8)
 		return fail(r, -EINVAL, "interface description block is too short");
 	ifc.linktype = ifc.linktype_field = u16_at(r, r->buf);
 	ifc.swapped = r->swapped;
 	ifc.snaplen = u32_at(r, r->buf + 4);
-	ng_options(r, r->buf, blen, 8, idb_option, &ifc);
+	rc = idb_options(r, blen, &ifc);
+	if (rc)
+		return rc;
 	ifc.units = tsresol_units(ifc.tsresol);
 	if (!ifc.units)
 		return fail(r, -EINVAL, "interface description block if_tsresol option "
@@ -406,7 +446,7 @@ static __u64 ng_ns(const struct ps_capread_iface *ifc, __u32 hi, __u32 lo)
 
 static int ng_packet(struct ps_capread *r, __u32 type, __u32 blen, struct ps_capread_rec *rec)
 {
-	__u32 id, fixed, caplen, len;
+	__u32 id, fixed, caplen, len, snap;
 	const struct ps_capread_iface *ifc;
 
 	memset(rec, 0, sizeof(*rec));
@@ -417,8 +457,6 @@ static int ng_packet(struct ps_capread *r, __u32 type, __u32 blen, struct ps_cap
 		len = u32_at(r, r->buf);
 		fixed = 4;
 		caplen = len;
-		if (caplen > blen - 4)
-			caplen = blen - 4;
 	} else {
 		fixed = 20;
 		if (blen < fixed)
@@ -438,11 +476,20 @@ static int ng_packet(struct ps_capread *r, __u32 type, __u32 blen, struct ps_cap
 			    "Interface Description Block for that interface", id);
 	rec->iface = r->section_base + id;
 	ifc = &r->ifaces[rec->iface];
-	if (type == NG_SPB && ifc->snaplen && caplen > ifc->snaplen)
-		caplen = ifc->snaplen;
-	if (caplen > PS_CAPREAD_MAX_CAPLEN)
-		return fail(r, -EINVAL, "invalid packet capture length %u, bigger than maximum of %u",
-			    caplen, PS_CAPREAD_MAX_CAPLEN);
+	/* libpcap's limit: the interface's snap length, or the largest
+	 * when it gives none.  A simple packet block holds that much of
+	 * the packet, and libpcap calls it damaged when it does not. */
+	snap = ifc->snaplen && ifc->snaplen < PS_CAPREAD_MAX_CAPLEN ? ifc->snaplen :
+								     PS_CAPREAD_MAX_CAPLEN;
+	if (type == NG_SPB) {
+		caplen = len < snap ? len : snap;
+		if (caplen > blen - 4)
+			return fail(r, -EINVAL, "a simple packet block of %u bytes is too short for "
+				    "the %u its packet has", blen - 4, caplen);
+	}
+	if (caplen > snap)
+		return fail(r, -EINVAL, "invalid packet capture length %u, bigger than snaplen of %u",
+			    caplen, snap);
 	rec->data = r->buf + fixed;
 	rec->caplen = caplen;
 	rec->len = len;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -140,7 +141,10 @@ int ps_linkview(__u32 linktype, const __u8 *d, __u32 caplen, __u32 len, struct p
 		memcpy(v->eth + ETH_ALEN, addr, ETH_ALEN); /* the sender's MAC */
 	be = htons(type);
 	memcpy(v->eth + 12, &be, 2);
-	v->view_len = ETH_HLEN + len - v->hdrlen;
+	/* A record that says it was nearly 4 GiB on the wire stays that
+	 * long, not a few bytes past the wrap. */
+	v->view_len = len - v->hdrlen > UINT32_MAX - ETH_HLEN ? UINT32_MAX :
+							       ETH_HLEN + len - v->hdrlen;
 	v->view_cap = ETH_HLEN + caplen - v->hdrlen;
 	return 0;
 }

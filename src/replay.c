@@ -293,16 +293,26 @@ void ps_replay_not_run_str(const struct ps_replay_stats *st, char *buf, size_t l
 			      strerror(-st->not_run_by[i].err));
 }
 
-/* The verdict of libpcap's interpreter on the record as the file holds it. */
+/* libpcap's limit on a record of this interface: its snap length, or the
+ * largest when it gives none.  libpcap cuts a pcap record longer than
+ * that to it, and tcpdump -r filters what is left. */
+static __u32 snap_of(const struct ps_capread_iface *ifc)
+{
+	return ifc->snaplen && ifc->snaplen < PS_CAPREAD_MAX_CAPLEN ? ifc->snaplen :
+								     PS_CAPREAD_MAX_CAPLEN;
+}
+
+/* The verdict of libpcap's interpreter on the record as libpcap reads it. */
 static int user_verdict(struct ps_replay *rp, const struct ps_capread_iface *ifc,
 			const struct ps_capread_rec *r, __u8 *verdict)
 {
 	struct prog *pr = compile(rp, ifc->linktype, ifc->snaplen, ifc->swapped, false);
+	__u32 caplen = r->caplen < snap_of(ifc) ? r->caplen : snap_of(ifc);
 
 	if (!pr || !pr->ok)
 		return -EINVAL;
-	*verdict = bpf_filter(pr->bpf.bf_insns, r->data, r->len, r->caplen) ? PS_VERDICT_KEEP :
-									       PS_VERDICT_DROP;
+	*verdict = bpf_filter(pr->bpf.bf_insns, r->data, r->len, caplen) ? PS_VERDICT_KEEP :
+									    PS_VERDICT_DROP;
 	return 0;
 }
 
@@ -361,9 +371,11 @@ static int run_record(struct ps_replay *rp, struct ps_datapath *dp, int prog_fd,
 		m->slot = rp->cur.dir == PS_DIR_OUT ? PS_SLOT_TC_EGRESS : in_slot;
 		m->verdict = PS_VERDICT_KERNEL;
 		/* The kernel's filter program decides only what it sees as
-		 * the file holds it: an Ethernet record, whole, as long as
-		 * on the wire (its `len` is the frame's). */
-		if (rp->expr && !(rp->kernel && whole && !v.synth && r->caplen == r->len)) {
+		 * libpcap reads it: an Ethernet record, whole, as long as on
+		 * the wire (its `len` is the frame's), within the snap
+		 * length. */
+		if (rp->expr && !(rp->kernel && whole && !v.synth && r->caplen == r->len &&
+				  r->caplen <= snap_of(ifc))) {
 			__u8 verdict;
 
 			err = user_verdict(rp, ifc, r, &verdict);

@@ -159,11 +159,16 @@ int cli_opt_ttl(const char *arg, struct ps_datapath_opts *dp)
 
 int cli_opt_error(int opt, char **argv, const char *cmd)
 {
+	/* A long option is named as given; a short one by itself, since in
+	 * a group ("-nz") argv[optind - 1] may be the word before it. */
+	char one[3] = { '-', (char)optopt, '\0' };
+	const char *name = strncmp(argv[optind - 1], "--", 2) && optopt ? one : argv[optind - 1];
+
 	/* getopt with a leading ':' in optstring: ':' is a missing value. */
 	if (opt == ':')
-		ps_err("%s needs a value: see `pktscope %s --help`", argv[optind - 1], cmd);
+		ps_err("%s needs a value: see `pktscope %s --help`", name, cmd);
 	else
-		ps_err("unknown option '%s': see `pktscope %s --help`", argv[optind - 1], cmd);
+		ps_err("unknown option '%s': see `pktscope %s --help`", name, cmd);
 	return -EINVAL;
 }
 

@@ -92,7 +92,7 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 	const char *name = cmd_name(cmd);
 	bool snap_set = false;
 	long v;
-	int opt;
+	int opt, li;
 
 	memset(a, 0, sizeof(*a));
 	a->cmd = cmd;
@@ -100,12 +100,16 @@ int ev_parse_args(int argc, char **argv, enum ev_cmd cmd, struct ev_args *a,
 	a->dp.events = true;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":i:r:c:B:s:w:C:G:nvheSxXAl", longopts, NULL)) != -1) {
+	while ((li = -1, opt = getopt_long(argc, argv, ":i:r:c:B:s:w:C:G:nvheSxXAl", longopts, &li)) != -1) {
 		if ((opt < 256 && opt != '?' && opt != ':' &&
 		     strchr(cmd == EV_WATCH ? capture_only : watch_only, opt)) ||
 		    (cmd == EV_WATCH && (opt == OPT_PCAPNG || opt == OPT_NO_DIO))) {
-			ps_err("%s is not an option of %s: see `pktscope %s --help`",
-			       argv[optind - 1], name, name);
+			/* Named as given: argv[optind - 1] is its value, or
+			 * the word before a group ("-nv"). */
+			char one[3] = { '-', (char)opt, '\0' };
+
+			ps_err("%s%s is not an option of %s: see `pktscope %s --help`",
+			       li >= 0 ? "--" : "", li >= 0 ? longopts[li].name : one, name, name);
 			return -EINVAL;
 		}
 		switch (opt) {

@@ -27,221 +27,21 @@
 #include <cmocka.h>
 #include "cmtest.h"
 #include "ipfix.h"
+#include "ipfixdec.h"
 #include "pktscope/abi.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define T0_NS 1700000000000000000ull /* 2023-11-14 22:13:20 UTC */
 #define SEC 1000000000ull
-#define MAX_RECS_PER_MSG 1300         /* 65507 / 53 */
 
-/* ------------------------------------------------ what pktscope promises */
-
-struct tfield {
-	uint16_t id, len;
-};
-
-/* IANA Information Element numbers and the lengths pktscope sends. */
-static const struct tfield want_v4[] = {
-	{ 152, 8 }, { 153, 8 }, { 1, 8 },  { 2, 8 }, { 10, 4 }, { 8, 4 },  { 12, 4 },
-	{ 7, 2 },   { 32, 2 },  { 11, 2 }, { 4, 1 }, { 6, 1 },  { 136, 1 },
-};
-static const struct tfield want_v6[] = {
-	{ 152, 8 }, { 153, 8 }, { 1, 8 },  { 2, 8 }, { 10, 4 }, { 27, 16 }, { 28, 16 },
-	{ 7, 2 },   { 139, 2 }, { 11, 2 }, { 4, 1 }, { 6, 1 },  { 136, 1 },
-};
-#define TMPL_V4 256
-#define TMPL_V6 257
-#define REC_V4 53
-#define REC_V6 77
-#define TMPL_SET_LEN (4 + 4 + 4 * ARRAY_SIZE(want_v4) + 4 + 4 * ARRAY_SIZE(want_v6))
-
-/* The size of a Message, from RFC 7011 alone: header, Template Set, and a
- * Data Set per family padded to 4 bytes. */
-static unsigned int msize(bool tmpl, unsigned int n4, unsigned int n6)
-{
-	unsigned int len = 16 + (tmpl ? TMPL_SET_LEN : 0);
-
-	if (n4)
-		len += (4 + n4 * REC_V4 + 3) & ~3u;
-	if (n6)
-		len += (4 + n6 * REC_V6 + 3) & ~3u;
-	return len;
-}
-
-/* ------------------------------------------------------------ decoder */
-
-struct ttmpl {
-	uint16_t id;
-	unsigned int n;
-	struct tfield f[64];
-};
-
-/* A Collecting Process's memory: the Templates it has learnt. */
-struct coll {
-	struct ttmpl t[8];
-	unsigned int nt;
-};
-
-struct drec {
-	uint16_t tmpl;
-	uint8_t src[16], dst[16];
-	uint64_t start_ms, end_ms, octets, packets;
-	uint32_t ifindex;
-	uint16_t sport, dport, icmp;
-	uint8_t proto, flags, end;
-};
-
-struct dmsg {
-	uint16_t version, length;
-	uint32_t export_s, seq, domain;
-	unsigned int ntmpl;       /* Template Records in the Message */
-	bool data_before_tmpl;    /* a Data Set came before a Template Set */
-	unsigned int nsets;
-	uint16_t set_id[8];
-	unsigned int n4, n6, nrec;
-	struct drec rec[MAX_RECS_PER_MSG]; /* v4 and v6 in wire order */
-};
-
-static uint64_t be(const uint8_t *p, unsigned int len)
-{
-	uint64_t v = 0;
-
-	while (len--)
-		v = v << 8 | *p++;
-	return v;
-}
-
-static const struct ttmpl *coll_find(const struct coll *c, uint16_t id)
-{
-	for (unsigned int i = 0; i < c->nt; i++)
-		if (c->t[i].id == id)
-			return &c->t[i];
-	return NULL;
-}
-
-static void decode_tmpl_set(struct coll *c, struct dmsg *m, const uint8_t *p, unsigned int len)
-{
-	unsigned int off = 0;
-
-	while (len - off >= 4) {
-		struct ttmpl t = { .id = be(p + off, 2), .n = be(p + off + 2, 2) };
-		struct ttmpl *slot = (struct ttmpl *)coll_find(c, t.id);
-
-		off += 4;
-		assert_true(t.id >= 256);
-		assert_true(t.n > 0 && t.n <= ARRAY_SIZE(t.f));
-		assert_true(off + 4 * t.n <= len);
-		for (unsigned int i = 0; i < t.n; i++, off += 4) {
-			t.f[i].id = be(p + off, 2);
-			t.f[i].len = be(p + off + 2, 2);
-			assert_false(t.f[i].id & 0x8000); /* no enterprise elements */
-		}
-		if (!slot) {
-			assert_true(c->nt < ARRAY_SIZE(c->t));
-			slot = &c->t[c->nt++];
-		}
-		*slot = t;
-		m->ntmpl++;
-	}
-	assert_int_equal(off, len); /* Template Sets: nothing left over */
-}
-
-static void decode_record(const struct ttmpl *t, const uint8_t *p, struct drec *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->tmpl = t->id;
-	for (unsigned int i = 0; i < t->n; i++) {
-		const struct tfield *f = &t->f[i];
-
-		switch (f->id) {
-		case 152: r->start_ms = be(p, f->len); break;
-		case 153: r->end_ms = be(p, f->len); break;
-		case 1: r->octets = be(p, f->len); break;
-		case 2: r->packets = be(p, f->len); break;
-		case 10: r->ifindex = be(p, f->len); break;
-		case 8: case 27: memcpy(r->src, p, f->len); break;
-		case 12: case 28: memcpy(r->dst, p, f->len); break;
-		case 7: r->sport = be(p, f->len); break;
-		case 11: r->dport = be(p, f->len); break;
-		case 32: case 139: r->icmp = be(p, f->len); break;
-		case 4: r->proto = be(p, f->len); break;
-		case 6: r->flags = be(p, f->len); break;
-		case 136: r->end = be(p, f->len); break;
-		default: fail_msg("unexpected element %u", f->id);
-		}
-		p += f->len;
-	}
-}
-
-static unsigned int tmpl_rec_len(const struct ttmpl *t)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < t->n; i++)
-		n += t->f[i].len;
-	return n;
-}
-
-/* Decodes one Message the way a collector must (RFC 7011 3, 3.3, 3.4),
- * asserting the format rules on the way. */
+/* The decoder (tests/tools/ipfixdec.c), failing the test where a Message
+ * breaks the format. */
 static void decode(struct coll *c, const uint8_t *buf, unsigned int len, struct dmsg *m)
 {
-	unsigned int off = 16;
-	bool seen_data = false;
+	char err[256];
 
-	memset(m, 0, offsetof(struct dmsg, rec));
-	assert_true(len >= 16);
-	m->version = be(buf, 2);
-	m->length = be(buf + 2, 2);
-	m->export_s = be(buf + 4, 4);
-	m->seq = be(buf + 8, 4);
-	m->domain = be(buf + 12, 4);
-	assert_int_equal(m->version, 10);
-	assert_int_equal(m->length, len); /* one Message per datagram */
-
-	while (off < len) {
-		uint16_t id, slen;
-
-		assert_true(len - off >= 4);
-		id = be(buf + off, 2);
-		slen = be(buf + off + 2, 2);
-		assert_true(slen > 4);
-		assert_true(off + slen <= len);
-		/* pktscope pads every Set to 4 bytes (RFC 7011 3.3.1 allows it) */
-		assert_int_equal(slen % 4, 0);
-		assert_true(m->nsets < ARRAY_SIZE(m->set_id));
-		m->set_id[m->nsets++] = id;
-		if (id == 2) {
-			if (seen_data)
-				m->data_before_tmpl = true;
-			decode_tmpl_set(c, m, buf + off + 4, slen - 4);
-		} else {
-			const struct ttmpl *t = coll_find(c, id);
-			unsigned int rl, body = slen - 4, n, i;
-
-			assert_true(id >= 256);
-			assert_non_null(t); /* the Template went out before its data */
-			rl = tmpl_rec_len(t);
-			n = body / rl;
-			assert_true(n > 0);
-			/* Padding: shorter than a record, and zero. */
-			assert_true(body - n * rl < rl);
-			assert_true(body - n * rl < 4);
-			for (i = n * rl; i < body; i++)
-				assert_int_equal(buf[off + 4 + i], 0);
-			for (i = 0; i < n; i++) {
-				assert_true(m->nrec < ARRAY_SIZE(m->rec));
-				decode_record(t, buf + off + 4 + i * rl, &m->rec[m->nrec++]);
-			}
-			if (id == TMPL_V4)
-				m->n4 += n;
-			else
-				m->n6 += n;
-			seen_data = true;
-		}
-		off += slen;
-	}
-	assert_int_equal(off, len);
+	if (ipfix_decode(c, buf, len, m, err, sizeof(err)))
+		fail_msg("IPFIX Message of %u bytes: %s", len, err);
 }
 
 /* ------------------------------------------------------------ sockets */
@@ -368,7 +168,7 @@ static void check_uniflow(const struct drec *d, const struct ps_flow_rec *r, boo
 
 static void check_template(const struct coll *c, uint16_t id, const struct tfield *want, size_t n)
 {
-	const struct ttmpl *t = coll_find(c, id);
+	const struct ttmpl *t = ipfix_coll_find(c, id);
 
 	assert_non_null(t);
 	assert_int_equal(t->n, n);
@@ -417,9 +217,9 @@ static void test_tcp_v4(void **state)
 	assert_int_equal(m.nsets, 2); /* Templates, IPv4 data */
 	assert_int_equal(m.set_id[0], 2);
 	assert_int_equal(m.set_id[1], TMPL_V4);
-	check_template(&c, TMPL_V4, want_v4, ARRAY_SIZE(want_v4));
-	check_template(&c, TMPL_V6, want_v6, ARRAY_SIZE(want_v6));
-	assert_int_equal(m.length, msize(true, 2, 0));
+	check_template(&c, TMPL_V4, ipfix_want_v4, ARRAY_SIZE(ipfix_want_v4));
+	check_template(&c, TMPL_V6, ipfix_want_v6, ARRAY_SIZE(ipfix_want_v6));
+	assert_int_equal(m.length, ipfix_msize(true, 2, 0));
 	assert_int_equal(m.nrec, 2);
 	check_uniflow(&m.rec[0], &r, false);
 	check_uniflow(&m.rec[1], &r, true);
@@ -462,7 +262,7 @@ static void test_v6(void **state)
 	assert_int_equal(m.nsets, 2);
 	assert_int_equal(m.set_id[1], TMPL_V6);
 	assert_int_equal(m.n6, 5);
-	assert_int_equal(m.length, msize(true, 0, 5));
+	assert_int_equal(m.length, ipfix_msize(true, 0, 5));
 	check_uniflow(&m.rec[0], &r[0], false);
 	check_uniflow(&m.rec[1], &r[0], true);
 	check_uniflow(&m.rec[2], &r[1], false);
@@ -657,7 +457,7 @@ static void run_many(unsigned int max_msg, unsigned int nconv)
 		next_msg(&s, &c, &m);
 		nmsg++;
 		assert_true(m.length <= max_msg);
-		assert_int_equal(m.length, msize(m.ntmpl > 0, m.n4, m.n6));
+		assert_int_equal(m.length, ipfix_msize(m.ntmpl > 0, m.n4, m.n6));
 		assert_int_equal(m.ntmpl, nmsg == 1 ? 2 : 0);
 		assert_int_equal(m.seq, seq);
 		seq += m.nrec;
@@ -679,7 +479,7 @@ static void run_many(unsigned int max_msg, unsigned int nconv)
 		if (next < nu) {
 			bool v6 = u[next].r->ip_ver == 6;
 
-			assert_true(msize(m.ntmpl > 0, m.n4 + !v6, m.n6 + v6) > max_msg);
+			assert_true(ipfix_msize(m.ntmpl > 0, m.n4 + !v6, m.n6 + v6) > max_msg);
 		}
 	}
 	sink_expect_none(&s);
@@ -701,7 +501,7 @@ static void test_many_default(void **state)
 
 static void test_many_smallest(void **state)
 {
-	run_many(msize(true, 0, 1), 60); /* the Templates and one IPv6 record */
+	run_many(ipfix_msize(true, 0, 1), 60); /* the Templates and one IPv6 record */
 }
 
 static void test_many_largest(void **state)
@@ -783,7 +583,7 @@ static void test_refresh_time(void **state)
 		assert_int_equal(m.seq, steps[i].seq);
 		assert_int_equal(m.export_s, T0_NS / SEC + steps[i].export_s);
 		assert_int_equal(m.nrec, steps[i].add ? 2 : 0);
-		assert_int_equal(m.length, msize(m.ntmpl > 0, 0, steps[i].add ? 2 : 0));
+		assert_int_equal(m.length, ipfix_msize(m.ntmpl > 0, 0, steps[i].add ? 2 : 0));
 	}
 	assert_int_equal(x.stats.messages, 8);
 	assert_int_equal(x.stats.template_msgs, 4);
@@ -958,9 +758,9 @@ static void test_bad_args(void **state)
 		"127.0.0.1:47x9", "127.0.0.1:-1", "127.0.0.1: 4739", "::1:4739", "[::1]4739",
 		"[::1]", "[::1:4739", "[]:4739", "2001:db8::1", "",
 	};
-	struct ps_ipfix_opts small = { .max_msg = msize(true, 0, 1) - 1 };
+	struct ps_ipfix_opts small = { .max_msg = ipfix_msize(true, 0, 1) - 1 };
 	struct ps_ipfix_opts large = { .max_msg = 65508 };
-	struct ps_ipfix_opts ok = { .max_msg = msize(true, 0, 1) };
+	struct ps_ipfix_opts ok = { .max_msg = ipfix_msize(true, 0, 1) };
 	char err[1024];
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
