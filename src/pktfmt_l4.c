@@ -341,6 +341,18 @@ int pf_tcp_option_list(struct ps_text *t, const __u8 *seg, __u32 hlen)
 }
 
 /* tcpdump's rule for relative numbers (see the top of the file). */
+/* The IP header's addresses at iph, as the line prints them. */
+static void pf_ip_addrs(const struct pf *p, __u32 iph, bool v6, char *a, char *b)
+{
+	if (v6) {
+		pf_ip6str(p, iph + 8, a);
+		pf_ip6str(p, iph + 24, b);
+	} else {
+		pf_ip4str(p, iph + 12, a);
+		pf_ip4str(p, iph + 16, b);
+	}
+}
+
 static void tcp_relative(struct pf *p, __u32 iph, __u16 sport, __u16 dport, __u8 flags,
 			 __u32 *seq, __u32 *ack, struct tcp_rel *r)
 {
@@ -426,13 +438,7 @@ int pf_tcp(struct pf *p, __u32 off, __u32 length, __u32 iph, bool fragmented)
 	int err;
 
 	p->proto = "tcp";
-	if (v6) {
-		pf_ip6str(p, iph + 8, a);
-		pf_ip6str(p, iph + 24, b);
-	} else {
-		pf_ip4str(p, iph + 12, a);
-		pf_ip4str(p, iph + 16, b);
-	}
+	pf_ip_addrs(p, iph, v6, a, b);
 	if (!pf_have(p, off, 4)) {
 		ps_text_add(p->t, "%s > %s:", a, b);
 		return pf_trunc(p);
@@ -508,13 +514,7 @@ static void udp_addrs(struct pf *p, __u32 iph, int sport, int dport)
 	char a[PF_ADDRSTRLEN], b[PF_ADDRSTRLEN], sp[32], dp[32];
 	bool v6 = (pf_u8(p, iph) >> 4) == 6;
 
-	if (v6) {
-		pf_ip6str(p, iph + 8, a);
-		pf_ip6str(p, iph + 24, b);
-	} else {
-		pf_ip4str(p, iph + 12, a);
-		pf_ip4str(p, iph + 16, b);
-	}
+	pf_ip_addrs(p, iph, v6, a, b);
 	if (sport >= 0) {
 		pf_port(p, sport, false, sp, sizeof(sp));
 		pf_port(p, dport, false, dp, sizeof(dp));

@@ -205,6 +205,20 @@ out:
 	return PF_OK;
 }
 
+/* The network layer after a link header: what tcpdump decodes by type. */
+static int pf_ethertype(struct pf *p, __u16 type, __u32 off, __u32 length)
+{
+	switch (type) {
+	case 0x0800:
+		return pf_ip4(p, off, length);
+	case 0x86dd:
+		return pf_ip6(p, off, length);
+	case 0x0806:
+		return arp(p, off, length);
+	}
+	return PF_NOTSUP;
+}
+
 int pf_frame(struct pf *p, size_t *body)
 {
 	__u32 off = 12, length = p->wirelen;
@@ -283,15 +297,7 @@ int pf_frame(struct pf *p, size_t *body)
 			pf_hex_ascii(p->t, "\n\t", p->pkt + off, p->caplen - off);
 		return PF_OK;
 	}
-	switch (type) {
-	case 0x0800:
-		return pf_ip4(p, off, length);
-	case 0x86dd:
-		return pf_ip6(p, off, length);
-	case 0x0806:
-		return arp(p, off, length);
-	}
-	return PF_NOTSUP;
+	return pf_ethertype(p, type, off, length);
 }
 
 /* tcpdump's print-sll.c names of the cooked header's packet types. */
@@ -366,13 +372,5 @@ int pf_cooked(struct pf *p, size_t *body)
 	p->ll_hdr_len = off;
 	*body = p->t->len;
 	length = p->wirelen - off;
-	switch (type) {
-	case 0x0800:
-		return pf_ip4(p, off, length);
-	case 0x86dd:
-		return pf_ip6(p, off, length);
-	case 0x0806:
-		return arp(p, off, length);
-	}
-	return PF_NOTSUP;
+	return pf_ethertype(p, type, off, length);
 }
