@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-PS=$BUILD/pktscope
+PS=$(realpath "$BUILD/pktscope")
 ROUNDS=${ROUNDS:-21}
 PACKETS=${PACKETS:-100}
 DIR=$(mktemp -d /tmp/ps-startup.XXXXXX)
@@ -25,7 +25,12 @@ median_ms() {
 	local i t0 t1 all=()
 	for ((i = 0; i < ROUNDS; i++)); do
 		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || true
+		"$@" >/dev/null 2>"$DIR/err" || {
+			# A command that fails is not fast: stop, saying what it said.
+			echo "bench-startup: '$*' failed:" >&2
+			cat "$DIR/err" >&2
+			exit 1
+		}
 		t1=$(date +%s%N)
 		all+=($(((t1 - t0) / 1000)))
 	done
@@ -38,6 +43,6 @@ printf '%-44s %8s ms\n' "tcpdump -r small.pcap -n (baseline)" "$base"
 for c in "stats -r small.pcap" "stats -r small.pcap --hook tc" "watch -r small.pcap -n" \
 	"watch -r small.pcap -n tcp" "capture -r small.pcap -w out.pcap" "flows -r small.pcap --json"; do
 	# shellcheck disable=SC2086
-	t=$(cd "$DIR" && median_ms "$OLDPWD/$PS" $c)
+	t=$(cd "$DIR" && median_ms "$PS" $c)
 	printf '%-44s %8s ms  %5.1fx tcpdump\n' "pktscope $c" "$t" "$(awk -v a="$t" -v b="$base" 'BEGIN { print a / b }')"
 done
