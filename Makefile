@@ -9,8 +9,14 @@ BPFTOOL  ?= bpftool
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
 
 CFLAGS   ?= -O2 -g
+# The library's folders (src/*/ but the CLI): each is a part of the
+# architecture (core, filter, capture, flow, fmt); headers are included by
+# name, so a file moves between folders without its includers changing.
+SRC_DIRS := $(filter-out src/cli,$(patsubst %/,%,$(wildcard src/*/)))
+SRC_INC  := $(addprefix -I,$(SRC_DIRS))
+
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
-	    -Iinclude -Isrc -I$(BUILD)
+	    -Iinclude -Isrc $(SRC_INC) -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lncurses -lmnl -lm
 
 BPF_CFLAGS := -O2 -g -Wall -target bpf -Iinclude -Ibpf -I$(ARCH_INC)
@@ -19,11 +25,11 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c) $(wildcard bench/*.bpf.c) $(wildcard tests/u
 BPF_HDRS := $(wildcard bpf/lib/*.h) $(wildcard include/pktscope/*.h)
 SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 
-LIB_SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 CLI_SRCS := $(wildcard src/cli/*.c)
 CLI_OBJS := $(patsubst src/cli/%.c,$(BUILD)/obj/cli/%.o,$(CLI_SRCS))
-USR_HDRS := $(wildcard src/*.h) $(wildcard src/cli/*.h) $(wildcard include/pktscope/*.h)
+USR_HDRS := $(wildcard src/*/*.h) $(wildcard include/pktscope/*.h)
 
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -139,7 +145,7 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CC      ?= clang
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wall -Wextra \
-		-Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \
+		-Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc $(SRC_INC) -I$(BUILD) \
 		-Itests/tools -Ifuzz
 FUZZ_SEAMED  := src/cli/stats.c src/cli/flows.c
 FUZZ_OBJS    := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS)) \
