@@ -54,7 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
-/* libpcap's struct bpf_insn (classic) under another name: see src/filter.h. */
+/* libpcap's struct bpf_insn (classic) under another name: see src/filter/filter.h. */
 #define bpf_insn pcap_bpf_insn
 #include <pcap/pcap.h>
 #undef bpf_insn

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What fuzz_filter_expr and fuzz_filter_cbpf share: a classic program,
- * translated by src/filter.c for each hook and loaded into the kernel, run
+ * translated by src/filter/filter.c for each hook and loaded into the kernel, run
  * with BPF_PROG_TEST_RUN over frames, each verdict compared with libpcap's
  * own interpreter, bpf_filter(), on the same bytes (the value, not just
  * keep or drop: the programs end in the "return the verdict" epilogue).

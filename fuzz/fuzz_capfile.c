@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The capture writer (src/capfile.c), pcap and pcapng, read back.
+ * The capture writer (src/capture/capfile.c), pcap and pcapng, read back.
  *
  * The input is a script: the file's options (format, snap length, link
  * type, time precision, -C rotation, direct I/O or not), then interfaces

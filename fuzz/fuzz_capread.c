@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The replay's reader (src/capread.c) and link views (src/linkview.c) on
+ * The replay's reader (src/capture/capread.c) and link views (src/capture/linkview.c) on
  * any file: the input is the file.
  *
  * Reference: libpcap's own reader, pcap_fopen_offline(), on the same bytes
@@ -8,7 +8,7 @@
  * is read to the same records: while libpcap gives records, capread gives
  * the same ones (lengths, bytes, time); where libpcap ends cleanly, capread
  * ends; where libpcap calls the file damaged, capread does too, but for
- * the limits capread drops on purpose (src/capread.h): pcapng interfaces
+ * the limits capread drops on purpose (src/capture/capread.h): pcapng interfaces
  * of different link types or snap lengths, sections of different byte
  * orders.  Time stamps are compared through what they mean, with
  * libpcap's known sign extension of pcap seconds of 2^31 and more left
@@ -106,7 +106,7 @@ static void check_linkview(const struct ps_capread_rec *r, const struct ps_capre
 	if (r->len >= r->caplen && v.view_len < v.view_cap)
 		fz_fail("linkview: link type %u: view %u/%u holds more than its wire length "
 			"(record %u/%u)", ifc->linktype, v.view_cap, v.view_len, r->caplen, r->len);
-	/* What the replay builds from it (src/replay.c run_record()). */
+	/* What the replay builds from it (src/core/replay.c run_record()). */
 	frame = malloc(v.view_cap);
 	if (!frame)
 		abort();
@@ -200,7 +200,7 @@ static void same_passes(const struct pass *a, const struct pass *b)
 	}
 }
 
-/* libpcap errors capread does not share on purpose (src/capread.h). */
+/* libpcap errors capread does not share on purpose (src/capture/capread.h). */
 static bool deliberate(const char *lerr)
 {
 	static const char *const known[] = {

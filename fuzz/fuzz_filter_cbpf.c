@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Classic BPF programs libpcap's validator takes, made from the input and
- * handed straight to the translation (src/filter.c): every opcode, any
+ * handed straight to the translation (src/filter/filter.c): every opcode, any
  * constants (shifts of 32 and more, divisions, loads far past the frame,
  * indirect loads whose X + k wraps), jumps of any length forward.  Each
  * must load for every hook and agree with bpf_filter() on every frame

@@ -2,7 +2,7 @@
 /*
  * pcap-filter expressions through the whole filter path: libpcap compiles
  * the expression as `tcpdump -r` does (ps_filter_compile_file(), on a
- * handle reading an Ethernet file), src/filter.c translates the classic
+ * handle reading an Ethernet file), src/filter/filter.c translates the classic
  * program for every hook, the kernel loads it, and each verdict on the
  * frames of the input is libpcap's own interpreter's (fuzz/filter_check.h).
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The IPFIX exporter (src/ipfix.c) on any flow records, options and clock:
+ * The IPFIX exporter (src/flow/ipfix.c) on any flow records, options and clock:
  * every Message it sends to a loopback UDP collector is decoded by the
  * tests' RFC 7011 decoder (tests/tools/ipfixdec.c) and compared with the
  * records handed over.

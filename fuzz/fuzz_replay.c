@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * `-r FILE` end to end on any file: ps_replay_open() and ps_replay_run()
- * (src/replay.c) feed every record, whatever its lengths and time stamp,
+ * (src/core/replay.c) feed every record, whatever its lengths and time stamp,
  * through the real datapath with BPF_PROG_TEST_RUN, as stats, watch and
  * capture -r do, optionally with a filter expression.
  *

@@ -143,7 +143,7 @@ struct ps_config {
  * call) before each run.
  *
  * The program is given an Ethernet view of the record (the record itself
- * in an Ethernet file; src/linkview.c builds it for the other link types),
+ * in an Ethernet file; src/capture/linkview.c builds it for the other link types),
  * and at most what a test run takes: the first bytes of a longer frame (a
  * page at TC, ~17 pages at XDP), zero padding after a frame shorter than
  * the test run accepts.  view_len bounds the parse, so padding is never
@@ -267,7 +267,7 @@ _Static_assert(sizeof(struct ps_event) % 8 == 0, "the frame must start 8-byte al
  * order (the lower address first, ports breaking a tie), and the value one
  * part per direction.  User space reads the table through a snapshot the
  * kernel writes into a memory-mapped array (struct ps_flow_snaprec), and
- * removes ended flows one by one with their final counts (src/flowtab.c).
+ * removes ended flows one by one with their final counts (src/flow/flowtab.c).
  *
  * Why not a per-CPU map: its value is copied once per possible CPU on every
  * read (a 64-CPU host would hold 8 KB per flow), and reading 100,000 flows

@@ -29,7 +29,7 @@ struct dfile {
 	struct dfile *next;
 	int fd;
 	__u32 align;
-	int failed;          /* the writer's (src/writeq.h) */
+	int failed;          /* the writer's (src/capture/writeq.h) */
 	unsigned int jobs;   /* writes queued and not taken back */
 	bool closing;        /* no more records: closed once written */
 	int fail_err;        /* the first of its writes that failed, */

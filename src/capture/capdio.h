@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * pcap files written with direct I/O (src/dio.h) without the reader waiting
- * for the disk: src/capfile.c's direct path.
+ * pcap files written with direct I/O (src/capture/dio.h) without the reader waiting
+ * for the disk: src/capture/capfile.c's direct path.
  *
  * Each record is copied once, into a staging ring of PS_CAPDIO_STAGE bytes
  * (16 MiB, aligned for the device).  As 2 MiB of whole blocks fill, they
- * go to a writer thread (src/writeq.h) as one write, and the caller goes
+ * go to a writer thread (src/capture/writeq.h) as one write, and the caller goes
  * on staging while the disk writes: it waits only when the whole ring is
  * written but not yet on disk (eight 2 MiB writes in flight).  That wait is
  * the disk being the limit: it is timed and counted (disk_wait_ns), and so
@@ -20,7 +20,7 @@
  * through the page cache, and the records that still do not get out whole
  * are taken back from the packet counts and counted as write errors, one
  * by one; the file is cut back to its last whole record and goes on
- * through the page cache (src/capfile.c takes it over).
+ * through the page cache (src/capture/capfile.c takes it over).
  *
  * A file being closed (-C, -G) keeps writing while the next one fills; it
  * is closed once its last write is done.

@@ -42,7 +42,7 @@
 #define PCAP_HDR_LEN 24
 /* Records of ps_capfile_write() gather here before a write(2): what stdio
  * would do, with a buffer large enough that the syscalls do not count.
- * (With direct I/O, every record is staged by src/capdio.c instead.) */
+ * (With direct I/O, every record is staged by src/capture/capdio.c instead.) */
 #define PCAP_BUF_LEN (2u << 20)
 /* Room for one more record of any size. */
 #define PCAP_BUF_CAP (PCAP_BUF_LEN + PS_CAP_MAX_FRAME + 16)
@@ -71,8 +71,8 @@ struct ps_capfile {
 	__u32 buf_len;
 	__u32 buf_recs;         /* records in buf, and their frame bytes */
 	__u64 buf_data;
-	/* Direct I/O (src/dio.h): the current pcap file is written by 'dx'
-	 * (src/capdio.c), which also finishes the files rotated away. */
+	/* Direct I/O (src/capture/dio.h): the current pcap file is written by 'dx'
+	 * (src/capture/capdio.c), which also finishes the files rotated away. */
 	struct ps_capdio *dx;
 	bool dio;
 	struct recs_batch batch; /* pcap: ps_capfile_write_recs()'s */
@@ -332,7 +332,7 @@ static int buf_flush(struct ps_capfile *cf)
 }
 
 /* The current file left direct I/O (a write failed): it goes on here,
- * through the page cache, from where src/capdio.c left it.  Returns
+ * through the page cache, from where src/capture/capdio.c left it.  Returns
  * whether it did. */
 static bool dio_left(struct ps_capfile *cf)
 {

@@ -36,7 +36,7 @@ struct ps_capfile_opts {
 	__u32 rotate_secs;    /* -G: start a new file every N seconds; 0 never.
 			       * 'path' is then a strftime(3) pattern */
 	bool no_direct_io;    /* pcap: through the page cache even where
-			       * O_DIRECT works (src/dio.h) */
+			       * O_DIRECT works (src/capture/dio.h) */
 };
 
 struct ps_capfile_stats {
@@ -48,7 +48,7 @@ struct ps_capfile_stats {
 	__u32 files;          /* files opened, rotations included */
 	bool direct_io;       /* every file closed was written with O_DIRECT
 			       * to its end */
-	/* Direct I/O (src/capdio.h): how long, and how many times, the
+	/* Direct I/O (src/capture/capdio.h): how long, and how many times, the
 	 * writer of the records waited for the disk, every staging buffer
 	 * being written (the disk was the limit); and what the writes took:
 	 * bytes, and time spent writing them (their ratio: the disk's
@@ -85,7 +85,7 @@ struct ps_capfile_rec {
 	__u64 ts_ns;
 	__u32 caplen, len;
 	const void *data;
-	__u8 dir;             /* enum ps_dir (src/capread.h): pcapng's
+	__u8 dir;             /* enum ps_dir (src/capture/capread.h): pcapng's
 			       * epb_flags, none when unknown */
 	const char *hook;     /* pcapng comment "hook HOOK"; NULL: none */
 };
@@ -112,7 +112,7 @@ int ps_capfile_write(struct ps_capfile *cf, __u64 ts_ns, __u32 ifindex, bool inb
  * to IOV_MAX records a call, the batch split where -C or -G starts a new
  * file.  With direct I/O they are copied once, into the aligned ring the
  * disk reads (the memory need not stay after the call), and written by
- * another thread (src/capdio.h): the call waits only when the disk is
+ * another thread (src/capture/capdio.h): the call waits only when the disk is
  * behind by the whole ring.  Records are counted in the stats as
  * ps_capfile_write() counts them; a record with caplen over the snap
  * length is not written (a write error).  Returns 0 or -errno of the
@@ -122,7 +122,7 @@ int ps_capfile_write_recs(struct ps_capfile *cf, const struct ps_pcap_rec *const
 			  unsigned int n);
 /* Writes what waits, so that a reader of the file sees it (called when the
  * link is quiet, or every 100 ms).  With direct I/O the write is queued
- * (src/capdio.h), not waited for, and the writes done are taken in: their
+ * (src/capture/capdio.h), not waited for, and the writes done are taken in: their
  * failures show here.  Returns 0, or the first write error. */
 int ps_capfile_flush(struct ps_capfile *cf);
 /* ps_capfile_flush(), and waits until every write is done.  Returns 0 or

@@ -7,7 +7,7 @@
  * the kernel only once the write has returned.  No copy into a buffer, no
  * call per packet: what tcpdump's and libbpf's readers both pay for.  With
  * direct I/O the records are copied once, into the staging ring another
- * thread writes from (src/capdio.h), and their space goes back at once.
+ * thread writes from (src/capture/capdio.h), and their space goes back at once.
  *
  * One ring per interface's datapath.  The reader sleeps until the kernel
  * wakes it (once a sixteenth of a ring waits: the datapath's adaptive

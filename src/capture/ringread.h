@@ -3,7 +3,7 @@
  * A BPF ring buffer read in place: records are looked at where the kernel
  * wrote them, in the ring's read-only mapping, and their space goes back to
  * the kernel only when the reader says so.  That lets a writer hand the
- * records to write(2) without copying them first (src/ringcap.c); libbpf's
+ * records to write(2) without copying them first (src/capture/ringcap.c); libbpf's
  * ring_buffer gives up a record's space as soon as its callback returns.
  *
  * The layout is the kernel's (kernel/bpf/ringbuf.c): a consumer-position

@@ -2,7 +2,7 @@
 /*
  * File writes run in order by a thread of their own, so that the thread
  * that reads the ring buffers never waits for the disk while it has room
- * to stage more (src/capfile.c: direct I/O).
+ * to stage more (src/capture/capfile.c: direct I/O).
  *
  * A thread, not io_uring: the writes must keep working where io_uring is
  * refused (kernel.io_uring_disabled, the seccomp profiles of container
@@ -28,7 +28,7 @@ struct ps_writeq;
 struct ps_wjob {
 	/* Set by the submitter. */
 	int fd;
-	__u32 align;        /* O_DIRECT alignment (src/dio.h); 0: pwrite(2) */
+	__u32 align;        /* O_DIRECT alignment (src/capture/dio.h); 0: pwrite(2) */
 	bool tail;          /* direct: and the partial last block, through the
 			     * page cache (ps_dio_write()) */
 	const __u8 *buf;    /* must stay as it is until the job is reaped */

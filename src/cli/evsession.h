@@ -70,7 +70,7 @@ struct ev_session {
 			    * stops at once and the command exits 1 */
 	struct ps_events ev;
 	/* capture to pcap, live at xdp or tc: the records go from the rings
-	 * to this file whole (src/ringcap.c), not through 'sink' one by one */
+	 * to this file whole (src/capture/ringcap.c), not through 'sink' one by one */
 	struct ps_capfile *pcap_direct;
 	const char *file_label;
 	__u64 done;        /* events the sink took */

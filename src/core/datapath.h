@@ -83,7 +83,7 @@ const char *ps_hook_name(enum ps_hook hook);      /* "xdp", "tc", "socket", "aut
  * ingress program, which BPF_PROG_TEST_RUN then drives.  PS_HOOK_AUTO is
  * for_replay only (live, ps_datapath_open() chooses): it is XDP there, as
  * the XDP test run takes frames up to ~70 KB whole, TC's a page (longer
- * records run their first bytes, src/replay.c).  Returns 0 or -errno after one line saying what is wrong. */
+ * records run their first bytes, src/core/replay.c).  Returns 0 or -errno after one line saying what is wrong. */
 int ps_datapath_load(struct ps_datapath *dp, const struct ps_datapath_opts *opts,
 		     bool for_replay);
 
@@ -125,7 +125,7 @@ int ps_datapath_read_flows(const struct ps_datapath *dp, struct ps_flow_counters
 /* The flow table's fd. */
 int ps_datapath_flows_fd(const struct ps_datapath *dp);
 
-/* What reads one datapath's flow table (src/flowtab.c). */
+/* What reads one datapath's flow table (src/flow/flowtab.c). */
 struct ps_flow_source {
 	int map_fd;         /* ps_flows: ended flows are removed from it */
 	int dump_fd;        /* ps_flow_dump_prog: snapshots the table */

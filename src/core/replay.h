@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Feeding a recorded capture through the loaded kernel program, record by
- * record, each as the file holds it (src/capread.h): the datapath parses,
+ * record, each as the file holds it (src/capture/capread.h): the datapath parses,
  * counts, filters and emits it with BPF_PROG_TEST_RUN, told through
  * struct ps_replay_meta what the test run cannot carry (the record's
  * lengths, its direction, and the verdict where libpcap decides it).

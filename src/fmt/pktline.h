@@ -17,7 +17,7 @@ struct ps_line_opts {
 	int hex_ascii; /* -X: in hex and ASCII (2: -XX) */
 	int ascii;     /* -A: as ASCII (2: -AA) */
 	bool abs_seq;  /* -S: absolute TCP sequence numbers */
-	/* -r: the bytes are a record of this LINKTYPE_* (src/capread.h),
+	/* -r: the bytes are a record of this LINKTYPE_* (src/capture/capread.h),
 	 * not an Ethernet frame; set per record */
 	bool cooked;
 	__u32 linktype;

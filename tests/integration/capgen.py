@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Capture files for the record-exactness tests, written here, not by
-pktscope (src/capfile.c is under test) nor by libpcap (whose reader is one
+pktscope (src/capture/capfile.c is under test) nor by libpcap (whose reader is one
 of the peers): pcap and pcapng with every field set by hand.
 
   capgen.py times OUT.pcap --prec usec|nsec    time stamps at the edges

@@ -473,7 +473,7 @@ check_summary "rot-G" rot-G "$G_N" "$(capbytes "$TMPD/g.frames")" "${#files[@]}"
 # ------------------------------------------------- 4. live pcap, straight from the ring
 
 # A live capture to pcap writes the records from the ring buffer in
-# batches (src/ringcap.c): the reader sleeps until a sixteenth of the ring
+# batches (src/capture/ringcap.c): the reader sleeps until a sixteenth of the ring
 # waits or 100 ms pass, so a burst arrives as batches of hundreds of
 # records, which -c, -C and -w - must cut exactly.  The burst is replayed at
 # a rate the veth pair takes without loss, in order, and nothing else

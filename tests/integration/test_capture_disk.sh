@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `pktscope capture` when the disk is the limit (direct I/O, src/capdio.c).
+# `pktscope capture` when the disk is the limit (direct I/O, src/capture/capdio.c).
 # The disk under the test directory is made slow for pktscope alone: a blkio
 # cgroup of its own (cgroup v1 blkio.throttle.write_bps_device, or cgroup
 # v2 io.max), writes at 8 MB/s, against a staging ring of 16 MiB.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pktscope's IPFIX exporter (src/ipfix.c) against the two collectors people
+# pktscope's IPFIX exporter (src/flow/ipfix.c) against the two collectors people
 # run: nfcapd (nfdump 1.7) and nfacctd (pmacct 1.7), each listening on
 # 127.0.0.1 and on ::1 (random free ports, files in a temp dir).
 #

@@ -2,7 +2,7 @@
 /*
  * The capture files the test tools (mkpcap, mkflows) write, by a writer
  * that is not pktscope's: pcap through libpcap's dumper (tcpdump's own
- * writer), pcapng through a few lines here.  A bug in src/capfile.c, the
+ * writer), pcapng through a few lines here.  A bug in src/capture/capfile.c, the
  * writer of `pktscope capture`, then shows in a test instead of cancelling
  * itself out between the input file and the output file.
  *

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * mkipfix: exports flow records read as JSON lines with pktscope's IPFIX
- * exporter (src/ipfix.c), so that tests can hand the very records they
+ * exporter (src/flow/ipfix.c), so that tests can hand the very records they
  * wrote to real collectors (nfcapd, nfacctd) and compare what those decode.
  *
  *   mkipfix [--max-msg N] [--domain N] [--refresh-s N] [--refresh-msgs N]

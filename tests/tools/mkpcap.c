@@ -9,7 +9,7 @@
  * test that replays the file needs no second list of what each packet is.
  *
  * Files are written by tests/tools/capwrite.c (libpcap's dumper for pcap),
- * not by src/capfile.c, the writer of `pktscope capture`: the tests that
+ * not by src/capture/capfile.c, the writer of `pktscope capture`: the tests that
  * read a file mkpcap wrote and one pktscope wrote must not share a writer
  * whose bug would then cancel out.
  */

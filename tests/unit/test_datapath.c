@@ -300,7 +300,7 @@ static void test_truncate(void **state)
 }
 
 
-/* ---- -r: every row through the replay path (src/replay.c) ----
+/* ---- -r: every row through the replay path (src/core/replay.c) ----
  *
  * A file's record reaches the program through ps_replay_run(), which tells
  * it the record's lengths (struct ps_replay_meta) and pads or cuts what the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The cBPF-to-eBPF translation (src/filter.c) against libpcap's own
+ * The cBPF-to-eBPF translation (src/filter/filter.c) against libpcap's own
  * interpreter, bpf_filter(): the code `tcpdump -r` runs.  Every check runs
  * the translated program in the kernel with BPF_PROG_TEST_RUN and compares
  * the value it returns with bpf_filter()'s on the same bytes, exactly (the

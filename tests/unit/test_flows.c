@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The flow stage (bpf/lib/flow.bpf.h) and the user-space table reader
- * (src/flowtab.c) on crafted packets with BPF_PROG_TEST_RUN, at XDP and at
+ * (src/flow/flowtab.c) on crafted packets with BPF_PROG_TEST_RUN, at XDP and at
  * TC: both directions in one entry, the handshake times, ICMP request and
  * reply as one conversation, every packet accounted (a flow, not IP, or
  * overflow when the table is full), every crafted packet and every

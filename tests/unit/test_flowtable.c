@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The flow table as people read it (src/flowtable.c, src/flowagg.c), on
+ * The flow table as people read it (src/flow/flowtable.c, src/flow/flowagg.c), on
  * rows made here: the view's columns at 140, 100, 80 and 60 columns and
  * below what the endpoints need, IPv6 endpoints abbreviated by whole
  * groups and never cut, -r's table (a row per record, START, DURATION,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * What rtnetlink says an interface is (src/iface.c), the input of --hook
+ * What rtnetlink says an interface is (src/core/iface.c), the input of --hook
  * auto, against sysfs: in the namespace that mounted /sys (the one these
  * tests run in) /sys/class/net/IF/device is the interface's parent device,
  * the same the kernel puts in IFLA_PARENT_DEV_NAME, and

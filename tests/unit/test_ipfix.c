@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The IPFIX exporter (src/ipfix.c) against RFC 7011, on the wire: every test
+ * The IPFIX exporter (src/flow/ipfix.c) against RFC 7011, on the wire: every test
  * exports to a UDP socket on the loopback, receives the datagrams and decodes
  * them here, with a decoder of its own that knows only the RFC and the
  * Information Elements pktscope promises (the IANA numbers and lengths

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The capture path from ring buffer to pcap file (src/ringread.c,
- * src/ringcap.c, ps_capfile_write_recs()), on records the real datapath
+ * The capture path from ring buffer to pcap file (src/capture/ringread.c,
+ * src/capture/ringcap.c, ps_capfile_write_recs()), on records the real datapath
  * writes: frames are run through its XDP program with BPF_PROG_TEST_RUN,
  * which emits them into the ring as on live traffic.
  *
@@ -14,7 +14,7 @@
  *    short by a failed write is truncated away.
  *
  * Each runs twice: with direct I/O (O_DIRECT from an aligned buffer, where
- * the test directory's file system takes it: src/dio.h) and through the
+ * the test directory's file system takes it: src/capture/dio.h) and through the
  * page cache (writev(2) straight from the ring).  Direct I/O has tests of
  * its own: what is staged reaches the file on a flush, a file of several
  * buffers' worth, and a direct write that fails half-way.
