@@ -57,6 +57,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "ipfix.h"
+#include "hostport.h"
 #include "log.h"
 
 #define IPFIX_VERSION 10
@@ -409,44 +410,30 @@ int ps_ipfix_flush(struct ps_ipfix *x, __u64 now_ns)
  * and returns -EINVAL when it is not of that form. */
 static int split_hostport(const char *hp, char *host, size_t hostlen, char *port, size_t portlen)
 {
-	const char *h = hp, *hend, *p;
-	unsigned long v;
-	char *end;
+	enum ps_hostport_err e = ps_hostport_split(hp, host, hostlen, port, portlen);
 
-	if (*hp == '[') {
-		h = hp + 1;
-		hend = strchr(h, ']');
-		if (!hend || hend[1] != ':') {
-			ps_err("IPFIX collector '%s' is not [IPv6]:PORT (for example [2001:db8::1]:4739)", hp);
-			return -EINVAL;
-		}
-		p = hend + 2;
-	} else {
-		hend = strrchr(hp, ':');
-		if (!hend) {
-			ps_err("IPFIX collector '%s' has no port: give HOST:PORT (IPFIX's port is 4739)", hp);
-			return -EINVAL;
-		}
-		if (memchr(hp, ':', hend - hp)) {
-			ps_err("IPFIX collector '%s': put an IPv6 address in brackets, as [2001:db8::1]:4739", hp);
-			return -EINVAL;
-		}
-		p = hend + 1;
-	}
-	if (hend == h || (size_t)(hend - h) >= hostlen) {
-		ps_err("IPFIX collector '%s' has %s host: give HOST:PORT", hp, hend == h ? "no" : "too long a");
-		return -EINVAL;
-	}
-	errno = 0;
-	v = strtoul(p, &end, 10);
-	if (*p < '0' || *p > '9' || *end || errno || v < 1 || v > 65535) {
+	switch (e) {
+	case PS_HP_OK:
+		return 0;
+	case PS_HP_BRACKET:
+		ps_err("IPFIX collector '%s' is not [IPv6]:PORT (for example [2001:db8::1]:4739)", hp);
+		break;
+	case PS_HP_NO_PORT:
+		ps_err("IPFIX collector '%s' has no port: give HOST:PORT (IPFIX's port is 4739)", hp);
+		break;
+	case PS_HP_V6_UNBRACKETED:
+		ps_err("IPFIX collector '%s': put an IPv6 address in brackets, as [2001:db8::1]:4739", hp);
+		break;
+	case PS_HP_NO_HOST:
+	case PS_HP_HOST_LONG:
+		ps_err("IPFIX collector '%s' has %s host: give HOST:PORT", hp,
+		       e == PS_HP_NO_HOST ? "no" : "too long a");
+		break;
+	case PS_HP_BAD_PORT:
 		ps_err("IPFIX collector '%s': the port must be a number from 1 to 65535", hp);
-		return -EINVAL;
+		break;
 	}
-	memcpy(host, h, hend - h);
-	host[hend - h] = '\0';
-	snprintf(port, portlen, "%lu", v);
-	return 0;
+	return -EINVAL;
 }
 
 /* A connected socket: send() then reports a collector port found closed
