@@ -17,7 +17,7 @@ SRC_INC  := $(addprefix -I,$(SRC_DIRS))
 
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	    -Iinclude -Isrc $(SRC_INC) -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lncurses -lmnl -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lncurses -lmnl -lyaml -lm
 
 BPF_CFLAGS := -O2 -g -Wall -target bpf -Iinclude -Ibpf -I$(ARCH_INC)
 

@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 build_pkgs=(make gcc clang llvm libc6-dev libbpf-dev bpftool libpcap-dev libjansson-dev
-	libelf-dev zlib1g-dev pkg-config iproute2 uthash-dev libncurses-dev libmnl-dev)
+	libelf-dev zlib1g-dev pkg-config iproute2 uthash-dev libncurses-dev libmnl-dev libyaml-dev)
 test_pkgs=(libcmocka-dev tcpdump tshark tcpreplay netsniff-ng jq iputils-ping util-linux
 	procps python3 python3-pyte nfdump pmacct iperf3 perl libclang-rt-14-dev)
 # test_docs.sh: the man pages rendered, the completion run, make install traced
