@@ -34,12 +34,21 @@ static void sink(enum ps_log_level level, const char *msg, void *ctx)
 	nsaid++;
 }
 
-static size_t count_lines(const uint8_t *data, size_t size)
+/* Lines as libyaml counts them: a line ends at \n, \r, \r\n, and the
+ * UTF-8 NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR (YAML 1.1's breaks). */
+static size_t count_lines(const uint8_t *d, size_t size)
 {
 	size_t n = 1;
 
-	for (size_t i = 0; i < size; i++)
-		n += data[i] == '\n' || (data[i] == '\r' && (i + 1 == size || data[i + 1] != '\n'));
+	for (size_t i = 0; i < size; i++) {
+		if (d[i] == '\n' || (d[i] == '\r' && (i + 1 == size || d[i + 1] != '\n')))
+			n++;
+		else if (i + 1 < size && d[i] == 0xc2 && d[i + 1] == 0x85)
+			n++;
+		else if (i + 2 < size && d[i] == 0xe2 && d[i + 1] == 0x80 &&
+			 (d[i + 2] == 0xa8 || d[i + 2] == 0xa9))
+			n++;
+	}
 	return n;
 }
 
